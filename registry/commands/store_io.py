@@ -1,0 +1,3 @@
+"""(placeholder: filled by the module's owner)"""
+
+commands: list = []

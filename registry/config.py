@@ -1,0 +1,60 @@
+"""Settings, from the command line and the environment (``REGISTRY_*``).
+
+Every option of ``registry serve`` can also be given as an environment
+variable, e.g. ``REGISTRY_STORE=/srv/registry-data`` or
+``REGISTRY_SPARQL_TIMEOUT=5``; command-line options win.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .namespaces import BASE
+
+DEFAULT_STORE = "./registry-data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REGISTRY_", extra="ignore")
+
+    #: a folder (embedded Oxigraph store) or ``sparql:QUERY_URL[,UPDATE_URL[,STORE_URL]]``
+    store: str = DEFAULT_STORE
+    #: folder for workflow state (users, submissions, versions, audit, change feed);
+    #: defaults to the store folder for the embedded store, ``./registry-state`` otherwise
+    state_dir: str | None = None
+    #: credentials and timeout for a remote store
+    store_user: str | None = None
+    store_password: str | None = None
+    store_timeout: float = 30.0
+
+    #: the IRI prefix of the data that maps onto the served root path "/"
+    base_iri: str = BASE
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+
+    #: public SPARQL endpoint limits
+    sparql_timeout: float = 10.0
+    sparql_max_results: int = 10_000
+    sparql_max_query_bytes: int = 100_000
+    #: SERVICE endpoints a public query may call (empty: SERVICE is refused)
+    sparql_service_allowlist: list[str] = []
+
+    #: largest accepted request body for submissions (bytes); larger gets 413
+    max_body_bytes: int = 10 * 1024 * 1024
+    #: development mode: creates a local admin token at start and prints it once
+    dev: bool = False
+    #: catalogue default language
+    default_lang: str = "zh"
+
+    def state_path(self) -> Path:
+        if self.state_dir:
+            return Path(self.state_dir)
+        if self.store.startswith("sparql:"):
+            return Path("./registry-state")
+        return Path(self.store)
+
+    def is_remote(self) -> bool:
+        return self.store.startswith("sparql:")

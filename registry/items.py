@@ -1,0 +1,121 @@
+"""Split RDF into registrable items, one named graph each (see docs/model.md, "Items and named graphs").
+
+An item is a subject typed with one of ``ROOT_CLASSES``; every other subject
+belongs to exactly one item. The graph of an item is named by the item IRI, so
+an item can be replaced as a whole, versioned and given a status.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+from .namespaces import CB
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+ROOT_CLASSES = frozenset(
+    {
+        "http://www.w3.org/2002/07/owl#Ontology",
+        SKOS + "ConceptScheme",
+        str(CB.QualificationsFramework),
+        str(CB.CompetencyStandard),
+        str(CB.Unit),
+        str(CB.Organisation),
+        str(CB.Achievement),
+        str(CB.TransferRule),
+    }
+)
+
+# subject --predicate--> owner: the subject belongs to the owner's item
+OWNER_LINKS = (
+    SKOS + "inScheme",
+    SKOS + "topConceptOf",
+    str(CB.standard),
+    "http://www.w3.org/2000/01/rdf-schema#isDefinedBy",
+)
+
+
+class ItemSplitError(ValueError):
+    """Some subjects cannot be assigned to an item; ``subjects`` names them."""
+
+    def __init__(self, message: str, subjects: list[str]):
+        super().__init__(message)
+        self.subjects = subjects
+
+
+def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
+    """Group ``triples`` (one file or one submission) by the item each subject belongs to.
+
+    Returns ``{item IRI: triples}``. Raises :class:`ItemSplitError` when a
+    subject cannot be placed (no root claims it and the input has no single root).
+    """
+    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+    roots: set = set()
+    owner_link: dict = {}
+    referenced_by: dict = {}
+    for t in triples:
+        s = t.subject
+        by_subject[s].append(t)
+        p = t.predicate.value
+        if t.predicate == RDF_TYPE and t.object.value in ROOT_CLASSES and isinstance(s, ox.NamedNode):
+            roots.add(s)
+        elif p in OWNER_LINKS and isinstance(t.object, ox.NamedNode) and s not in owner_link:
+            owner_link[s] = t.object
+        if isinstance(t.object, (ox.NamedNode, ox.BlankNode)) and t.object not in referenced_by and t.object != s:
+            referenced_by[t.object] = s
+
+    single_root = next(iter(roots)) if len(roots) == 1 else None
+    owner_cache: dict = {r: r for r in roots}
+
+    def owner_of(node, seen=()) -> ox.NamedNode | None:
+        if node in owner_cache:
+            return owner_cache[node]
+        if node in seen:
+            return None
+        seen = (*seen, node)
+        found = None
+        link = owner_link.get(node)
+        if link is not None and (link in roots or link in by_subject):
+            found = owner_of(link, seen)
+        if found is None and link is not None and link not in by_subject and not isinstance(node, ox.BlankNode):
+            # an owner declared by IRI but described elsewhere (e.g. a concept of an existing scheme)
+            found = link
+        if found is None:
+            ref = referenced_by.get(node)
+            if ref is not None:
+                found = owner_of(ref, seen)
+        if found is None:
+            found = single_root
+        owner_cache[node] = found
+        return found
+
+    items: dict[str, list[ox.Triple]] = defaultdict(list)
+    orphans: list[str] = []
+    for subject, ts in by_subject.items():
+        owner = owner_of(subject)
+        if owner is None:
+            orphans.append(str(subject))
+            continue
+        items[owner.value].extend(ts)
+    if orphans:
+        raise ItemSplitError(
+            "cannot tell which item these subjects belong to (give them a type such as cb:Unit, "
+            "or link them to one with skos:inScheme, cb:standard or rdfs:isDefinedBy): " + ", ".join(orphans[:10]),
+            orphans,
+        )
+    return dict(items)
+
+
+def item_roots(triples: Iterable[ox.Triple]) -> dict[str, str]:
+    """``{item IRI: root class IRI}`` for the items typed in ``triples``."""
+    out: dict[str, str] = {}
+    for t in triples:
+        if t.predicate == RDF_TYPE and t.object.value in ROOT_CLASSES and isinstance(t.subject, ox.NamedNode):
+            # keep the most specific class we know (framework over concept scheme)
+            if out.get(t.subject.value) != str(CB.QualificationsFramework):
+                out[t.subject.value] = t.object.value
+    return out

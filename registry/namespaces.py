@@ -1,0 +1,87 @@
+"""Namespaces: the one place where the base IRI of everything we mint is configured.
+
+Every IRI the registry mints starts with ``BASE``. It is a w3id.org permanent
+identifier (https://w3id.org/): the w3id redirect points at whichever host serves
+the registry, so the IRIs in the data never change when the hosting does. The
+Turtle files in ``ontology/``, ``shapes/`` and ``vocabularies/`` spell the same
+base in their ``@prefix`` lines; ``tests/model/test_iris.py`` checks that every
+IRI they mint starts with ``BASE``.
+
+Path pattern under ``BASE`` (see README, "Identifiers"):
+
+=====================================  =========================================
+``def/{Term}``                          ontology classes and properties
+``shapes/{Shape}``                      SHACL shapes
+``framework/{id}``                      qualifications frameworks (level schemes)
+``framework/{id}/level/{n}``            framework levels
+``vocab/{scheme}`` / ``vocab/{scheme}/{code}``   code lists and their concepts
+``standard/{CODE}``                     industry competency standards
+``standard/{CODE}/area/{AREA}``         functional areas of a standard
+``unit/{CODE}``                         units (能力单元/学分单元)
+``org/{id}``                            organisations
+``achievement/{id}``                    recognised learning achievements
+``transfer-rule/{id}``                  credit transfer rules
+``{item path}/v/{n}``                   immutable versions of an item
+=====================================  =========================================
+"""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
+
+BASE = "https://w3id.org/gdlecb/"
+
+CB = Namespace(BASE + "def/")  # our ontology
+ONTOLOGY_IRI = BASE + "def"
+SHAPES_IRI = BASE + "shapes"
+CBS = Namespace(BASE + "shapes/")
+FRAMEWORK = Namespace(BASE + "framework/")
+VOCAB = Namespace(BASE + "vocab/")
+STANDARD = Namespace(BASE + "standard/")
+UNIT = Namespace(BASE + "unit/")
+ORG = Namespace(BASE + "org/")
+
+GDLEQF = BASE + "framework/gdleqf"  # the 7-level Guangdong framework (level scheme)
+
+REG = Namespace("http://purl.org/linked-data/registry#")
+ADMS = Namespace("http://www.w3.org/ns/adms#")
+W3ORG = Namespace("http://www.w3.org/ns/org#")
+VOID = Namespace("http://rdfs.org/ns/void#")
+SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
+CETERMS = Namespace("https://purl.org/ctdl/terms/")
+CEASN = Namespace("https://purl.org/ctdlasn/terms/")
+ASN = Namespace("http://purl.org/ASN/schema/core/")
+ELM = Namespace("http://data.europa.eu/snb/model/elm/")
+SCHEMA = Namespace("https://schema.org/")
+EQF = Namespace("http://data.europa.eu/snb/eqf/")
+ISCEDF = Namespace("http://data.europa.eu/snb/isced-f/")
+
+# Prefixes used in every serialisation we write and in SPARQL examples.
+PREFIXES: dict[str, str] = {
+    "cb": str(CB),
+    "cbs": str(CBS),
+    "skos": str(SKOS),
+    "dcterms": str(DCTERMS),
+    "dcat": str(DCAT),
+    "prov": str(PROV),
+    "reg": str(REG),
+    "adms": str(ADMS),
+    "owl": str(OWL),
+    "rdf": str(RDF),
+    "rdfs": str(RDFS),
+    "xsd": str(XSD),
+    "sh": str(SH),
+    "foaf": str(FOAF),
+    "org": str(W3ORG),
+    "void": str(VOID),
+    "ceterms": str(CETERMS),
+    "ceasn": str(CEASN),
+    "elm": str(ELM),
+    "schema": str(SCHEMA),
+}
+
+
+def sparql_prefixes() -> str:
+    """The PREFIX block for SPARQL queries we write ourselves."""
+    return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())

@@ -1,0 +1,7 @@
+"""Mounting order of the route modules (catch-all IRI routes must come last)."""
+
+from .catalogue import routes as catalogue_routes
+from .sparql import routes as sparql_routes
+from .workflow import routes as workflow_routes
+
+INSTALLERS = [sparql_routes.install, workflow_routes.install, catalogue_routes.install]

@@ -1,0 +1,35 @@
+"""Shared fixtures: the project root and a store holding everything we ship."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from registry.loader import load_files
+from registry.store.embedded import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = [ROOT / "ontology", ROOT / "shapes", ROOT / "vocabularies"]
+
+
+@pytest.fixture(scope="session")
+def root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Folder for screenshots and reports that CI prints or keeps."""
+    path = Path(os.environ.get("REGISTRY_ARTEFACTS", ROOT / "artefacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shipped_store() -> EmbeddedStore:
+    """An in-memory store with the shipped ontology, shapes and vocabularies (read-only use!)."""
+    store = EmbeddedStore(None)
+    load_files(store, SHIPPED)
+    return store
