@@ -102,6 +102,14 @@ class RegistryStore(ABC):
             by_graph.setdefault(q.graph_name.value, []).append(q.triple)
         self.write(GraphWrite(replace=by_graph))
 
+    def generation(self) -> int:
+        """A number that changes whenever the registry content changes (for caches and search indexes).
+
+        Implementations bump it on every successful ``write``; the embedded store
+        shares it between processes through a file in the store folder.
+        """
+        return 0
+
     def close(self) -> None:  # pragma: no cover - trivial default
         """Release resources."""
 
