@@ -14,10 +14,15 @@ Path pattern under ``BASE`` (see README, "Identifiers"):
 ``shapes/{Shape}``                      SHACL shapes
 ``framework/{id}``                      qualifications frameworks (level schemes)
 ``framework/{id}/level/{n}``            framework levels
+``framework/{id}/level/{n}/{dimension}``  level descriptors (knowledge/skills/competence)
+``framework/{id}/levels``               ordered collection of a framework's levels
+``framework/{id}/mapping/{id}``         cross-framework level mappings
 ``vocab/{scheme}`` / ``vocab/{scheme}/{code}``   code lists and their concepts
 ``standard/{CODE}``                     industry competency standards
 ``standard/{CODE}/area/{AREA}``         functional areas of a standard
 ``unit/{CODE}``                         units (能力单元/学分单元)
+``unit/{CODE}/outcome/{n}``             learning outcomes of a unit
+``unit/{CODE}/credit``                  the credit value of a unit
 ``org/{id}``                            organisations
 ``achievement/{id}``                    recognised learning achievements
 ``transfer-rule/{id}``                  credit transfer rules
