@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): synthetic registries, endpoint and load comparisons. See bench/README.md."""
