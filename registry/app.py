@@ -22,6 +22,8 @@ class AppContext:
     def __init__(self, settings: Settings, store: RegistryStore):
         self.settings = settings
         self.store = store
+        #: callables run when the app shuts down (e.g. the SPARQL worker pool)
+        self.closers: list = []
 
 
 def create_app(settings: Settings | None = None, store: RegistryStore | None = None) -> FastAPI:
@@ -33,6 +35,8 @@ def create_app(settings: Settings | None = None, store: RegistryStore | None = N
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         yield
+        for close in reversed(ctx.closers):
+            close()
         if owns_store:
             store.close()
 

@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     sparql_timeout: float = 10.0
     sparql_max_results: int = 10_000
     sparql_max_query_bytes: int = 100_000
+    #: largest serialised result (bytes); bigger results are refused, like those over sparql_max_results
+    sparql_max_result_bytes: int = 64 * 1024 * 1024
+    #: query worker processes per server process (0: one per CPU); see registry/sparql/executor.py
+    sparql_workers: int = 0
     #: SERVICE endpoints a public query may call (empty: SERVICE is refused)
     sparql_service_allowlist: list[str] = []
 

@@ -1,5 +1,174 @@
-"""(placeholder: filled by the module's owner)"""
+"""HTTP routes: ``/sparql`` (SPARQL 1.1 Protocol, queries only), ``/.well-known/void``, ``/dumps/*``.
+
+The ``/sparql`` handler is a plain Starlette route (no FastAPI dependency
+injection or validation on the hot path): parse the protocol request
+(``protocol.py``), negotiate formats (``formats.py``), refuse updates and
+non-allow-listed ``SERVICE`` (``guard.py``), and hand the query to the executor
+(``executor.py``: killable worker processes, timeout and result cap).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import jinja2
+import pyoxigraph as ox
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, Response
+
+from ..conneg import negotiate
+from .description import DUMPS, StatsCache, dataset_description, service_description
+from .dumps import DumpCache
+from .examples import EXAMPLES
+from .executor import QueryFailed, QueryJob, make_executor
+from .formats import GRAPH_MEDIA, GRAPH_TYPES, FormatError, choose_formats, graph_format
+from .guard import QueryRefused, check_query
+from .protocol import ProtocolError, read_request
+
+CORS = {
+    "access-control-allow-origin": "*",
+    "access-control-expose-headers": "Content-Type, Content-Length, ETag",
+}
+PREFLIGHT = {
+    **CORS,
+    "access-control-allow-methods": "GET, POST, HEAD, OPTIONS",
+    "access-control-allow-headers": "Content-Type, Accept, Accept-Language, Authorization",
+    "access-control-max-age": "86400",
+}
+ALLOW = "GET, HEAD, POST, OPTIONS"
+DESCRIPTION_OFFERED = ["text/html", "text/turtle", "application/ld+json", "application/rdf+xml",
+                       "application/n-triples", "application/trig", "application/n-quads"]
+RDF_OFFERED = DESCRIPTION_OFFERED[1:]
+
+_templates = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    autoescape=jinja2.select_autoescape(["html"]),
+)
+
+
+def error(status: int, message: str, extra: dict | None = None) -> Response:
+    headers = {**CORS, "vary": "Accept", **(extra or {})}
+    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+
+
+def _base_url(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, accept_default="text/turtle"):
+    media = negotiate(request.headers.get("accept"), RDF_OFFERED, accept_default)
+    if media is None:
+        return error(406, "Not Acceptable; offered: " + ", ".join(RDF_OFFERED))
+    name = GRAPH_TYPES[media]
+    body = ox.serialize(triples, format=graph_format(name),
+                        prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#",
+                                  "void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
+                                  "dcterms": "http://purl.org/dc/terms/"} if name in ("TURTLE", "TRIG") else None)
+    return Response(body if request.method != "HEAD" else b"", status_code=status, media_type=GRAPH_MEDIA[name],
+                    headers={**CORS, "vary": "Accept", **({"content-length": str(len(body))} if request.method == "HEAD" else {})})
+
+
+class SparqlEndpoint:
+    def __init__(self, ctx):
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.store = ctx.store
+        self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None)
+        self.stats = StatsCache(ctx.store)
+        self.dumps = DumpCache(ctx.store)
+        self._void_cache: dict = {}
+
+    def close(self) -> None:
+        self.executor.close()
+
+    # -- /sparql --------------------------------------------------------------------------------
+    async def handle(self, request: Request) -> Response:
+        method = request.method
+        if method == "OPTIONS":
+            return Response(status_code=204, headers=PREFLIGHT)
+        s = self.settings
+        try:
+            req = await read_request(request, s.sparql_max_query_bytes)
+        except ProtocolError as e:
+            extra = {"allow": ALLOW} if e.status == 405 else None
+            return error(e.status, str(e), extra)
+        if req.query is None:
+            return await self.describe(request)
+        try:
+            rf, gf = choose_formats(request.headers.get("accept"), req.format)
+        except FormatError as e:
+            return error(e.status, str(e))
+        try:
+            check_query(req.query, s.sparql_service_allowlist)
+        except QueryRefused as e:
+            return error(e.status, str(e))
+        timeout = s.sparql_timeout
+        if req.timeout is not None:
+            timeout = min(timeout, req.timeout)
+        job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
+                       getattr(s, "sparql_max_result_bytes", 64 * 1024 * 1024))
+        try:
+            media, body = await self.executor.run(job, timeout)
+        except QueryFailed as e:
+            return error(e.status, str(e), {"retry-after": "5"} if e.status == 503 else None)
+        if method == "HEAD":
+            return Response(b"", media_type=media,
+                            headers={**CORS, "vary": "Accept", "content-length": str(len(body))})
+        return Response(body, media_type=media, headers={**CORS, "vary": "Accept"})
+
+    async def describe(self, request: Request) -> Response:
+        """GET /sparql without a query: the HTML query page, or the service description for RDF."""
+        media = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERED, "text/turtle")
+        if media is None:
+            return error(406, "Not Acceptable; offered: " + ", ".join(DESCRIPTION_OFFERED))
+        base = _base_url(request)
+        endpoint = base + "/sparql"
+        if media == "text/html":
+            html = _templates.get_template("query.html").render(
+                endpoint=endpoint, void=base + "/.well-known/void", examples=EXAMPLES,
+                timeout=self.settings.sparql_timeout, max_results=self.settings.sparql_max_results,
+                title_zh="广东终身教育学分银行 标准注册库", title_en="Guangdong Credit Bank Standards Registry")
+            return HTMLResponse(html if request.method != "HEAD" else "",
+                                headers={**CORS, "vary": "Accept"})
+        triples = service_description(endpoint, base, federation=bool(self.settings.sparql_service_allowlist))
+        return _rdf_response(request, triples)
+
+    # -- /.well-known/void ------------------------------------------------------------------------
+    async def void(self, request: Request) -> Response:
+        if request.method == "OPTIONS":
+            return Response(status_code=204, headers=PREFLIGHT)
+        loop = asyncio.get_running_loop()
+        stats = await loop.run_in_executor(None, self.stats.get)
+        triples = dataset_description(_base_url(request), stats)
+        return _rdf_response(request, triples)
+
+    # -- /dumps/{name} ----------------------------------------------------------------------------
+    async def dump(self, request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in DUMPS:
+            return error(404, "没有这个转储 · No such dump; available: " + ", ".join(DUMPS))
+        loop = asyncio.get_running_loop()
+        path, gen = await loop.run_in_executor(None, self.dumps.path_for, name)
+        etag = f'"{gen}-{name}"'
+        if etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers={**CORS, "etag": etag})
+        return FileResponse(path, media_type="application/gzip", filename=name,
+                            headers={**CORS, "etag": etag,
+                                     "last-modified": time.strftime("%a, %d %b %Y %H:%M:%S GMT",
+                                                                    time.gmtime(path.stat().st_mtime))})
 
 
 def install(app, ctx) -> None:
-    """Mount this module's routes on ``app``."""
+    """Mount the SPARQL endpoint, the dataset description and the dumps on ``app``."""
+    endpoint = SparqlEndpoint(ctx)
+    ctx.sparql = endpoint
+    closers = getattr(ctx, "closers", None)
+    if closers is not None:
+        closers.append(endpoint.close)
+    methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
+    app.add_route("/sparql", endpoint.handle, methods=methods, include_in_schema=False)
+    app.add_route("/sparql/", endpoint.handle, methods=methods, include_in_schema=False)
+    app.add_route("/.well-known/void", endpoint.void, methods=["GET", "HEAD", "OPTIONS"], include_in_schema=False)
+    app.add_route("/dumps/{name}", endpoint.dump, methods=["GET", "HEAD"], include_in_schema=False)

@@ -95,8 +95,11 @@ class RegistryStore(ABC):
         quad formats (N-Quads, TriG) keep the graph names.
         """
 
-    def bulk_load_quads(self, quads: Iterable[ox.Quad], graphs: Iterable[str]) -> None:
-        """Replace ``graphs`` with ``quads`` (large loads). Default: one atomic write."""
+    def bulk_load_quads(self, quads: Iterable[ox.Quad], graphs: Iterable[str], *, size_hint: int | None = None) -> None:
+        """Replace ``graphs`` with ``quads`` (large loads), atomically. Default: one ``write``.
+
+        ``size_hint`` (optional) is the number of quads, for implementations that pick a strategy by size.
+        """
         by_graph: dict[str, list[ox.Triple]] = {g: [] for g in graphs}
         for q in quads:
             by_graph.setdefault(q.graph_name.value, []).append(q.triple)

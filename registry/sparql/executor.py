@@ -1,0 +1,369 @@
+"""Running public SPARQL queries: off the event loop, with a real timeout and a result cap.
+
+Why worker processes
+--------------------
+pyoxigraph has no query timeout or cancellation API: once ``Store.query`` (or
+the serialisation that drives its lazy iterator) starts, it runs to the end.
+A thread cannot be stopped either. So, for the on-disk embedded store, queries
+run in a small pool of worker processes (``ProcessQueryPool``):
+
+* each worker opens the store's current published snapshot READ-ONLY (see
+  ``registry/store/embedded.py``) and switches to the newest snapshot before a
+  query whenever ``DIR/generation`` changed — so it always answers from a
+  complete, consistent generation and never blocks the writer;
+* the event loop hands a query to an idle worker over a pipe and waits for the
+  pipe to become readable (``loop.add_reader``), so no thread is tied up and a
+  slow query never stalls the others (they go to the other workers; when all
+  workers are busy, requests queue for at most the timeout);
+* on timeout the worker is killed (SIGKILL) — the runaway evaluation really
+  stops and its CPU is freed — the client gets 503 with a clear message, and a
+  fresh worker is started in the background;
+* a worker that dies for any other reason is replaced the same way.
+
+Other stores (in memory, or a remote SPARQL server) cannot be shared with
+another process: ``ThreadQueryExecutor`` runs their queries in a thread pool
+with the same timeout answer, and passes the timeout on to the remote server
+(its HTTP client gives up); an in-memory evaluation that overruns finishes in
+the background (in-memory stores are for tests and small tools only).
+
+The result-size cap counts solutions (SELECT) or triples (CONSTRUCT/DESCRIBE);
+a result bigger than the cap is refused with 413-style message rather than
+silently truncated, so a client never mistakes a partial answer for a complete
+one. A byte cap bounds the serialised size too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import io
+import itertools
+import multiprocessing
+import os
+import pickle
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    query: str
+    default_graph: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    results_format: str | None  # for SELECT/ASK; None: not acceptable
+    graph_format: str | None  # for CONSTRUCT/DESCRIBE; None: not acceptable
+    max_rows: int
+    max_bytes: int
+
+
+class QueryFailed(Exception):
+    """The query did not produce an answer; ``status`` and the message go to the client."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+class _TooLarge(Exception):
+    pass
+
+
+# row separators in pyoxigraph's serialisations (they cannot occur inside a value:
+# quotes/newlines/angle brackets are escaped there); CSV may over-count multi-line values
+_ROW_MARKERS = {"JSON": b'}},{"', "XML": b"<result>", "TSV": b"\n", "CSV": b"\r\n"}
+
+
+class _CappedWriter(io.RawIOBase):
+    """A write-only buffer that stops a serialisation past ``max_rows`` rows or ``max_bytes``."""
+
+    def __init__(self, fmt: str, max_rows: int, max_bytes: int):
+        self.buf = bytearray()
+        self.marker = _ROW_MARKERS[fmt]
+        # JSON: marker counts separators (rows - 1); TSV/CSV: the header line adds one
+        self.limit = max_rows - 1 if fmt == "JSON" else (max_rows + 1 if fmt in ("TSV", "CSV") else max_rows)
+        self.max_bytes = max_bytes
+        self.rows = 0
+        self.tail = b""
+        self.exceeded: str | None = None
+
+    def writable(self):
+        return True
+
+    def write(self, b):
+        b = bytes(b)
+        if len(self.buf) + len(b) > self.max_bytes:
+            self.exceeded = f"the result is larger than {self.max_bytes} bytes"
+            raise OSError(self.exceeded)
+        window = self.tail + b
+        self.rows += window.count(self.marker)
+        self.tail = b[-(len(self.marker) - 1):] if len(self.marker) > 1 else b""
+        if self.rows > self.limit:
+            self.exceeded = "rows"
+            raise OSError("too many rows")
+        self.buf += b
+        return len(b)
+
+
+def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
+    """Run ``job`` on ``store`` (``run_query(store, q, default_graph, named_graphs)``).
+
+    Returns ``(media type, body)``; raises :class:`QueryFailed`.
+    """
+    try:
+        result = run_query(store, job.query, job.default_graph, job.named_graphs)
+        if isinstance(result, ox.QueryTriples):
+            if job.graph_format is None:
+                raise QueryFailed(406, "this query returns a graph (CONSTRUCT/DESCRIBE) but the request accepts "
+                                       "only SPARQL results formats; ask for text/turtle, application/n-triples, "
+                                       "application/ld+json or application/rdf+xml")
+            triples = list(itertools.islice(result, job.max_rows + 1))
+            if len(triples) > job.max_rows:
+                raise QueryFailed(413, f"结果过大 · The result has more than {job.max_rows} triples (the cap of this "
+                                       "endpoint); narrow the query or add LIMIT.")
+            body = ox.serialize(triples, format=graph_format(job.graph_format))
+            if len(body) > job.max_bytes:
+                raise QueryFailed(413, f"结果过大 · The result is larger than {job.max_bytes} bytes.")
+            return GRAPH_MEDIA[job.graph_format], body
+        if job.results_format is None:
+            raise QueryFailed(406, "this query returns SPARQL results (SELECT/ASK) but the request accepts only RDF "
+                                   "graph formats; ask for application/sparql-results+json, +xml, text/csv or "
+                                   "text/tab-separated-values")
+        fmt = job.results_format
+        if isinstance(result, ox.QueryBoolean):
+            buf = io.BytesIO()
+            result.serialize(buf, results_format(fmt))
+            return RESULTS_MEDIA[fmt], buf.getvalue()
+        out = _CappedWriter(fmt, job.max_rows, job.max_bytes)
+        try:
+            result.serialize(out, results_format(fmt))
+        except OSError:
+            if out.exceeded is None:
+                raise
+        if out.exceeded == "rows":
+            raise QueryFailed(413, f"结果过大 · The result has more than {job.max_rows} rows (the cap of this "
+                                   "endpoint); narrow the query or use LIMIT/OFFSET to page through it.")
+        if out.exceeded:
+            raise QueryFailed(413, f"结果过大 · {out.exceeded}.")
+        return RESULTS_MEDIA[fmt], bytes(out.buf)
+    except QueryFailed:
+        raise
+    except SyntaxError as e:
+        raise QueryFailed(400, f"查询语法错误 · Query syntax error: {e}") from None
+    except (OSError, ValueError, RuntimeError, TypeError) as e:
+        raise QueryFailed(500, f"查询执行失败 · The query failed: {e}") from None
+
+
+# -- the process pool -----------------------------------------------------------------------------
+
+def _worker_main(conn, store_dir: str) -> None:  # pragma: no cover - runs in a child process
+    """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    from ..store.embedded import SnapshotReader, run_query
+
+    reader = SnapshotReader(store_dir)
+    while True:
+        try:
+            data = conn.recv_bytes()
+        except (EOFError, OSError):
+            return
+        job: QueryJob = pickle.loads(data)
+        try:
+            store = reader.current()
+            media, body = run_job(store, job, run_query)
+            reply = ("ok", media, body)
+        except QueryFailed as e:
+            reply = ("err", e.status, str(e))
+        except Exception as e:  # a damaged or missing store: say so
+            reply = ("err", 500, f"查询执行失败 · The query failed: {e}")
+        conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+class _Worker:
+    __slots__ = ("proc", "conn")
+
+    def __init__(self, proc, conn):
+        self.proc = proc
+        self.conn = conn
+
+    def kill(self):
+        try:
+            self.proc.kill()
+        except Exception:
+            pass
+        try:
+            self.conn.close()
+        except Exception:
+            pass
+        self.proc.join(timeout=2)
+
+
+class ProcessQueryPool:
+    """``size`` killable worker processes reading an on-disk store folder (see the module docstring)."""
+
+    def __init__(self, store_dir: str, size: int):
+        self.store_dir = str(store_dir)
+        self.size = max(1, size)
+        self._ctx = multiprocessing.get_context("forkserver")
+        self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded"])
+        self._lock = threading.Lock()
+        self._idle: collections.deque[_Worker] = collections.deque()
+        self._waiters: collections.deque = collections.deque()  # (loop, future)
+        self._all: set[_Worker] = set()
+        self._started = False
+        self._closed = False
+        self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-spawn")
+
+    def _spawn(self) -> _Worker:
+        parent, child = self._ctx.Pipe(duplex=True)
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.store_dir), daemon=True,
+                                 name="registry-sparql-worker")
+        proc.start()
+        child.close()
+        w = _Worker(proc, parent)
+        with self._lock:
+            self._all.add(w)
+        return w
+
+    def start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        for _ in range(self.size):
+            self._release(self._spawn())
+
+    def _release(self, w: _Worker) -> None:
+        with self._lock:
+            if self._closed:
+                w.kill()
+                return
+            while self._waiters:
+                loop, fut = self._waiters.popleft()
+                if not fut.done():
+                    loop.call_soon_threadsafe(_hand_over, fut, w, self)
+                    return
+            self._idle.append(w)
+
+    def _replace(self, w: _Worker) -> None:
+        with self._lock:
+            self._all.discard(w)
+        w.kill()
+        if not self._closed:
+            self._spawner.submit(lambda: self._release(self._spawn()))
+
+    async def _acquire(self, timeout: float) -> _Worker:
+        with self._lock:
+            if self._idle:
+                return self._idle.popleft()
+            loop = asyncio.get_running_loop()
+            fut = loop.create_future()
+            self._waiters.append((loop, fut))
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            raise QueryFailed(503, f"端点繁忙 · All query workers stayed busy for {timeout:g} s; try again later.") from None
+
+    async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
+        if not self._started:
+            await asyncio.get_running_loop().run_in_executor(None, self.start)
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        w = await self._acquire(timeout)
+        remaining = max(0.001, timeout - (loop.time() - start))
+        fd = w.conn.fileno()
+        ready = loop.create_future()
+        try:
+            w.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            loop.add_reader(fd, _set_ready, ready)
+            try:
+                await asyncio.wait_for(ready, remaining)
+            finally:
+                loop.remove_reader(fd)
+            reply = pickle.loads(w.conn.recv_bytes())
+        except asyncio.TimeoutError:
+            self._replace(w)
+            raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
+                                   "this endpoint) and was stopped; simplify it or add LIMIT.") from None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            self._replace(w)
+            raise QueryFailed(500, "查询进程意外退出 · The query worker stopped unexpectedly; try again.") from None
+        except BaseException:  # cancelled (client went away): the worker's state is unknown
+            self._replace(w)
+            raise
+        self._release(w)
+        if reply[0] == "ok":
+            return reply[1], reply[2]
+        raise QueryFailed(reply[1], reply[2])
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers = list(self._all)
+            self._all.clear()
+            self._idle.clear()
+        for w in workers:
+            w.kill()
+        self._spawner.shutdown(wait=False)
+
+    def pids(self) -> list[int]:
+        with self._lock:
+            return [w.proc.pid for w in self._all]
+
+
+def _set_ready(fut):
+    if not fut.done():
+        fut.set_result(None)
+
+
+def _hand_over(fut, w, pool):
+    if fut.done():  # the waiter gave up meanwhile: give the worker to the next one
+        pool._release(w)
+    else:
+        fut.set_result(w)
+
+
+class ThreadQueryExecutor:
+    """Queries of stores that cannot be opened by another process (in memory, remote)."""
+
+    def __init__(self, store, size: int = 8):
+        self.store = store
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql-query")
+
+    def _run(self, job: QueryJob, timeout: float):
+        store = self.store
+        if hasattr(store, "oxigraph") and getattr(store, "path", "x") is None:
+            from ..store.embedded import run_query
+
+            return run_job(store.oxigraph, job, run_query)
+
+        def remote_query(_s, q, dg, ng):
+            return store.query(q, default_graph=list(dg) if dg else None,
+                               named_graphs=list(ng) if ng else None, timeout=timeout)
+
+        return run_job(None, job, remote_query)
+
+    async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
+        loop = asyncio.get_running_loop()
+        fut = loop.run_in_executor(self._pool, self._run, job, timeout)
+        try:
+            return await asyncio.wait_for(fut, timeout)
+        except asyncio.TimeoutError:
+            raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
+                                   "this endpoint); simplify it or add LIMIT.") from None
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def make_executor(store, size: int | None = None):
+    """The right executor for ``store``: worker processes for the on-disk embedded store."""
+    path = getattr(store, "path", None)
+    if getattr(store, "kind", "") == "embedded" and path is not None:
+        return ProcessQueryPool(str(path), size or os.cpu_count() or 2)
+    return ThreadQueryExecutor(store)

@@ -1,0 +1,107 @@
+"""Result formats of the SPARQL endpoint: media types, ``format`` parameter names, pyoxigraph formats.
+
+Two maps, chosen by the query form: solutions (SELECT) and booleans (ASK) use
+SPARQL results formats; graphs (CONSTRUCT, DESCRIBE) use RDF formats. Every
+serialisation is pyoxigraph's own (no rdflib on the hot path).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from ..conneg import negotiate
+
+#: media type -> pyoxigraph format name, for SELECT/ASK (first = default)
+RESULTS_TYPES: dict[str, str] = {
+    "application/sparql-results+json": "JSON",
+    "application/sparql-results+xml": "XML",
+    "text/csv": "CSV",
+    "text/tab-separated-values": "TSV",
+    "application/json": "JSON",
+    "application/xml": "XML",
+    "text/xml": "XML",
+}
+#: media type -> pyoxigraph format name, for CONSTRUCT/DESCRIBE (first = default)
+GRAPH_TYPES: dict[str, str] = {
+    "text/turtle": "TURTLE",
+    "application/n-triples": "N_TRIPLES",
+    "application/ld+json": "JSON_LD",
+    "application/rdf+xml": "RDF_XML",
+    "application/trig": "TRIG",
+    "application/n-quads": "N_QUADS",
+    "application/x-turtle": "TURTLE",
+    "text/plain": "N_TRIPLES",
+    "application/json": "JSON_LD",
+    "application/xml": "RDF_XML",
+}
+#: what each format name is served as
+RESULTS_MEDIA = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
+                 "CSV": "text/csv; charset=utf-8", "TSV": "text/tab-separated-values; charset=utf-8"}
+GRAPH_MEDIA = {"TURTLE": "text/turtle; charset=utf-8", "N_TRIPLES": "application/n-triples",
+               "JSON_LD": "application/ld+json", "RDF_XML": "application/rdf+xml",
+               "TRIG": "application/trig", "N_QUADS": "application/n-quads"}
+
+#: ``format=`` parameter values: short name -> (results format, graph format)
+FORMAT_PARAM: dict[str, tuple[str | None, str | None]] = {
+    "json": ("JSON", "JSON_LD"),
+    "srj": ("JSON", None),
+    "xml": ("XML", "RDF_XML"),
+    "srx": ("XML", None),
+    "csv": ("CSV", None),
+    "tsv": ("TSV", None),
+    "ttl": (None, "TURTLE"),
+    "turtle": (None, "TURTLE"),
+    "nt": (None, "N_TRIPLES"),
+    "ntriples": (None, "N_TRIPLES"),
+    "n-triples": (None, "N_TRIPLES"),
+    "jsonld": (None, "JSON_LD"),
+    "json-ld": (None, "JSON_LD"),
+    "rdf": (None, "RDF_XML"),
+    "rdfxml": (None, "RDF_XML"),
+    "rdf+xml": (None, "RDF_XML"),
+    "trig": (None, "TRIG"),
+    "nq": (None, "N_QUADS"),
+    "nquads": (None, "N_QUADS"),
+}
+
+RESULTS_OFFERED = list(RESULTS_TYPES)
+GRAPH_OFFERED = list(GRAPH_TYPES)
+
+
+class FormatError(ValueError):
+    """An unknown ``format`` value (400) or an unsatisfiable Accept header (406)."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+
+
+def choose_formats(accept: str | None, format_param: str | None) -> tuple[str | None, str | None]:
+    """``(results format, graph format)`` names for a request; either may be None (not acceptable).
+
+    ``format`` (a short name or a media type) overrides ``Accept``. Without either, or
+    with only wildcards, SELECT/ASK get SPARQL JSON and CONSTRUCT/DESCRIBE Turtle.
+    """
+    if format_param:
+        key = format_param.strip().lower()
+        if key in FORMAT_PARAM:
+            return FORMAT_PARAM[key]
+        mt = key.split(";")[0].strip()
+        if mt in RESULTS_TYPES or mt in GRAPH_TYPES:
+            return RESULTS_TYPES.get(mt), GRAPH_TYPES.get(mt)
+        raise FormatError(400, f"unknown format {format_param!r}; use one of "
+                          + ", ".join(sorted(FORMAT_PARAM)) + " or a media type")
+    r = negotiate(accept, RESULTS_OFFERED, "application/sparql-results+json")
+    g = negotiate(accept, GRAPH_OFFERED, "text/turtle")
+    if r is None and g is None:
+        raise FormatError(406, "none of the accepted media types can be produced; SELECT/ASK: "
+                          + ", ".join(RESULTS_OFFERED[:4]) + "; CONSTRUCT/DESCRIBE: " + ", ".join(GRAPH_OFFERED[:6]))
+    return (RESULTS_TYPES[r] if r else None), (GRAPH_TYPES[g] if g else None)
+
+
+def results_format(name: str) -> ox.QueryResultsFormat:
+    return getattr(ox.QueryResultsFormat, name)
+
+
+def graph_format(name: str) -> ox.RdfFormat:
+    return getattr(ox.RdfFormat, name)
