@@ -1,5 +1,312 @@
-"""(placeholder: filled by the module's owner)"""
+"""HTTP routes of the workflow: the API under ``/api`` and the version IRIs ``{item}/v/{n}``.
+
+Routing only: the work is done by :class:`~registry.workflow.service.Workflow`
+(writes), :mod:`~registry.workflow.versions` (history, diffs, ``_versionAt``) and
+:mod:`~registry.workflow.feed`; HTML by :mod:`~registry.workflow.render`.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from urllib.parse import urlencode
+
+import pyoxigraph as ox
+from fastapi import APIRouter, Body, FastAPI, Query, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.security import HTTPBearer
+
+from ..conneg import negotiate
+from . import feed, rdf, versions
+from .auth import AuthError, User, add_user, authenticate, get_user, new_user_token
+from .service import Workflow, WorkflowError
+
+log = logging.getLogger("registry.workflow")
+
+bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>` (`registry users add`)")
+
+RDF_OFFERS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+}
+FORMAT_PARAM = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json", "json": "application/ld+json",
+                "nt": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml", "html": "text/html"}
+SUBMISSION_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "One or more items: Turtle, JSON-LD or the unit CSV template (docs/workflow.md)",
+        "content": {"text/turtle": {"schema": {"type": "string"}},
+                    "application/ld+json": {"schema": {"type": "object"}},
+                    "text/csv": {"schema": {"type": "string"}}},
+    }
+}
 
 
-def install(app, ctx) -> None:
-    """Mount this module's routes on ``app``."""
+def _error(status: int, zh: str, en: str, **extra) -> JSONResponse:
+    return JSONResponse({"error": {"status": status, "message": {"zh": zh, "en": en}, **extra}}, status_code=status,
+                        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (413) beyond ``limit`` bytes without reading it all."""
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        raise WorkflowError(413, f"请求体过大：{declared} 字节，上限 {limit} 字节",
+                            f"request body too large: {declared} bytes, the limit is {limit} bytes")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise WorkflowError(413, f"请求体过大：超过上限 {limit} 字节", f"request body too large: over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def install(app: FastAPI, ctx) -> None:
+    """Mount the workflow API and the version routes; re-apply pending writes."""
+    wf = Workflow(ctx)
+    ctx.workflow = wf
+    applied = wf.apply_pending()
+    if applied:
+        log.warning("applied %d pending workflow write(s) to the store", applied)
+    if ctx.settings.dev:
+        _dev_admin(wf)
+
+    app.add_exception_handler(WorkflowError, lambda req, e: JSONResponse(
+        e.to_dict(), status_code=e.status, headers={"WWW-Authenticate": "Bearer"} if e.status == 401 else None))
+    app.add_exception_handler(AuthError, lambda req, e: _error(e.status, e.zh, e.en))
+
+    base = ctx.settings.base_iri
+
+    def user_of(request: Request) -> User:
+        return authenticate(wf.db, request.headers.get("authorization"))
+
+    def optional_user(request: Request) -> User | None:
+        return user_of(request) if request.headers.get("authorization") else None
+
+    def item_iri(path: str) -> str:
+        return base + path.strip("/")
+
+    def served_path(iri: str) -> str:
+        return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+    def lang_of(request: Request) -> str:
+        lang = request.query_params.get("lang")
+        if lang in ("zh", "en"):
+            return lang
+        al = request.headers.get("accept-language", "")
+        if al.lower().startswith("en"):
+            return "en"
+        return ctx.settings.default_lang
+
+    def wants_html(request: Request) -> bool:
+        fmt = request.query_params.get("_format")
+        if fmt:
+            return FORMAT_PARAM.get(fmt) == "text/html"
+        return negotiate(request.headers.get("accept"), ["application/json", "text/html"], "application/json") == "text/html"
+
+    api = APIRouter(prefix="/api", tags=["workflow"])
+
+    # --- identity ------------------------------------------------------------------------
+    @api.get("/me", summary="Who the token belongs to (用户信息)")
+    def me(request: Request, _=Security(bearer)):
+        return user_of(request).public()
+
+    # --- validation and submissions ------------------------------------------------------
+    @api.post("/validate", summary="Dry run: check a submission without storing it (试校验，不需要令牌)",
+              openapi_extra=SUBMISSION_BODY,
+              responses={200: {"description": "conforms; the report"}, 422: {"description": "does not conform; the report"},
+                         413: {"description": "body too large"}})
+    async def validate(request: Request):
+        body = await read_body(request, ctx.settings.max_body_bytes)
+        user = optional_user(request)
+        an = await run_in_threadpool(wf.check, body, request.headers.get("content-type", "text/turtle"), user)
+        report = an.to_dict()
+        if user is None:
+            report["note"] = {"zh": "未提供令牌：没有检查命名空间归属", "en": "no token: namespace ownership was not checked"}
+        return JSONResponse(report, status_code=200 if an.conforms else an.status)
+
+    @api.post("/submissions", status_code=201, summary="Submit items for review (提交条目，作者)",
+              openapi_extra=SUBMISSION_BODY,
+              responses={201: {"description": "stored with status submitted"}, 401: {"description": "no or bad token"},
+                         403: {"description": "outside the organisation's namespace or admin-only"},
+                         409: {"description": "conflict or unchanged"}, 413: {"description": "body too large"},
+                         422: {"description": "does not conform; the report"}})
+    async def submit(request: Request, _=Security(bearer)):
+        user = user_of(request)
+        body = await read_body(request, ctx.settings.max_body_bytes)
+        result = await run_in_threadpool(wf.submit, user, body, request.headers.get("content-type", "text/turtle"))
+        return JSONResponse(result, status_code=201, headers={"Location": f"/api/submissions/{result['id']}"})
+
+    @api.get("/submissions", summary="Submissions the caller may see (提交列表)")
+    def submissions(request: Request, status: str | None = Query(None, description="submitted, accepted, rejected, withdrawn"),
+                    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), _=Security(bearer)):
+        return {"submissions": wf.list_submissions(user_of(request), status, limit, offset)}
+
+    @api.get("/submissions/{sid}", summary="One submission with its items as Turtle (提交详情)")
+    def submission(request: Request, sid: int, _=Security(bearer)):
+        return wf.get_submission(user_of(request), sid)
+
+    @api.delete("/submissions/{sid}", summary="Withdraw a submission awaiting review (撤回)")
+    def withdraw(request: Request, sid: int, _=Security(bearer)):
+        return wf.withdraw(user_of(request), sid)
+
+    @api.post("/submissions/{sid}/accept", summary="Accept: publish as experimental or stable (接受，注册管理员)")
+    async def accept(request: Request, sid: int, decision: dict = Body(default={"status": "stable"},
+                     examples=[{"status": "stable", "note": "审核通过"}]), _=Security(bearer)):
+        user = user_of(request)
+        result = await run_in_threadpool(wf.accept, user, sid, str(decision.get("status", "stable")), decision.get("note"))
+        return JSONResponse(result, status_code=200 if result["published"] else 503)
+
+    @api.post("/submissions/{sid}/reject", summary="Reject with a reason (拒绝，注册管理员)")
+    def reject(request: Request, sid: int, decision: dict = Body(..., examples=[{"reason": "评价标准不完整"}]),
+               _=Security(bearer)):
+        return wf.reject(user_of(request), sid, str(decision.get("reason") or ""))
+
+    # --- lifecycle, history, diff -----------------------------------------------------------
+    @api.post("/items/{item_path:path}/status", summary="Change the status of a published item (状态变更，注册管理员)")
+    async def change_status(request: Request, item_path: str, change: dict = Body(..., examples=[
+            {"status": "superseded", "successor": base + "unit/ICT-SD-302", "reason": "新版本"},
+            {"status": "retired", "reason": "不再使用"}]), _=Security(bearer)):
+        user = user_of(request)
+        result = await run_in_threadpool(wf.change_status, user, item_iri(item_path), str(change.get("status", "")),
+                                         change.get("successor"), change.get("reason"))
+        return JSONResponse(result, status_code=200 if result["published"] else 503)
+
+    @api.get("/items/{item_path:path}/history", summary="The versions of an item (版本历史)")
+    def item_history(request: Request, item_path: str):
+        item = item_iri(item_path)
+        rows = versions.history(wf.db, item)
+        if not rows:
+            raise WorkflowError(404, f"{item} 没有记录的版本", f"no recorded versions of {item}")
+        out = [{"version": r["n"], "iri": rdf.version_iri(item, r["n"]), "path": served_path(rdf.version_iri(item, r["n"])),
+                "time": r["time"], "status": r["status"], "status_name": rdf.STATUS_NAMES.get(r["status"]),
+                "org": r["org_id"], "attributed_to": r["attributed"], "note": r["note"]} for r in rows]
+        if wants_html(request):
+            from .render import render
+
+            return render("workflow/history.html", request, lang_of(request), item=item, item_path=served_path(item),
+                          versions=out)
+        return {"item": item, "versions": out}
+
+    @api.get("/items/{item_path:path}/diff", summary="Differences between two versions, in words and triples (版本比较)")
+    def item_diff(request: Request, item_path: str, from_: int = Query(..., alias="from", ge=1),
+                  to: int = Query(..., ge=1)):
+        item = item_iri(item_path)
+        d = versions.diff(wf.db, item, from_, to, ctx.store)
+        if d is None:
+            raise WorkflowError(404, f"{item} 没有第 {from_} 或第 {to} 版", f"{item} has no version {from_} or {to}")
+        if wants_html(request):
+            from .render import render
+
+            return render("workflow/diff.html", request, lang_of(request), item=item, item_path=served_path(item), diff=d)
+        return d
+
+    # --- change feed and audit ----------------------------------------------------------------
+    def since_id(since: str | None) -> int:
+        if not since:
+            return 0
+        if since.isdigit():
+            return int(since)
+        try:
+            return wf.event_id_at(versions.parse_when(since))
+        except ValueError as e:
+            raise WorkflowError(400, f"since 应为事件编号或 ISO 日期时间：{since}", str(e)) from None
+
+    @api.get("/changes", summary="Change feed: create, update and status events (变更订阅)")
+    def changes(request: Request, since: str | None = Query(None, description="last event id seen, or an ISO date-time"),
+                limit: int = Query(100, ge=1, le=1000)):
+        events = wf.events(since_id(since), limit)
+        body = {"events": [feed.event_json(e) for e in events]}
+        headers = {}
+        if events:
+            nxt = str(request.url.replace(query=urlencode({"since": events[-1]["id"], "limit": limit})))
+            body["next"] = nxt
+            headers["Link"] = f'<{nxt}>; rel="next"'
+        return JSONResponse(body, headers=headers)
+
+    @api.get("/changes.atom", summary="Change feed as Atom (Atom 订阅)", response_class=Response,
+             responses={200: {"content": {"application/atom+xml": {}}}})
+    def changes_atom(request: Request, since: str | None = Query(None), limit: int = Query(100, ge=1, le=1000)):
+        sid = since_id(since)
+        if since:
+            events = wf.events(sid, limit)
+            nxt = str(request.url.replace(query=urlencode({"since": events[-1]["id"], "limit": limit}))) if events else None
+        else:  # the latest events, newest first
+            rows = wf.db.read().execute("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            events, nxt = [dict(r) for r in reversed(rows)], None
+        updated = events[-1]["time"] if events else datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        doc = feed.atom(list(reversed(events)), feed_url=str(request.url), updated=updated, next_url=nxt,
+                        title="学分银行标准注册库 变更 · Credit bank registry changes")
+        return Response(doc, media_type="application/atom+xml", headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)
+
+    @api.get("/audit", summary="The audit log (审计日志，注册管理员)")
+    def audit(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), _=Security(bearer)):
+        user = user_of(request)
+        if not user.is_registrar:
+            raise AuthError(403, "只有注册管理员和管理员可以查看审计日志", "only registrars and admins may read the audit log")
+        return {"audit": wf.audit_log(limit, offset)}
+
+    app.include_router(api)
+
+    # --- version IRIs (before the catalogue's catch-all) -----------------------------------
+    @app.get("/{item_path:path}/v/{n:int}", tags=["workflow"], summary="An immutable version of an item (条目版本)",
+             response_class=Response)
+    def version(request: Request, item_path: str, n: int):
+        item = item_iri(item_path)
+        triples = versions.get_version(wf.db, item, n)
+        if triples is None:
+            return _error(404, f"{item} 没有第 {n} 版", f"{item} has no version {n}")
+        fmt = request.query_params.get("_format")
+        offers = ["text/html", *RDF_OFFERS]
+        mt = FORMAT_PARAM.get(fmt) if fmt else negotiate(request.headers.get("accept"), offers, "text/html")
+        if mt is None:
+            return _error(406, "无法提供所请求的格式", "none of the requested formats is available", available=offers)
+        headers = {"Vary": "Accept", "Link": f'<{item}>; rel="original", <{served_path(item)}/v/{n}>; rel="memento"'}
+        if mt == "text/html":
+            from .render import render
+
+            rows = versions.history(wf.db, item)
+            meta = next(r for r in rows if r["n"] == n)
+            turtle = rdf.serialize(triples, ox.RdfFormat.TURTLE).decode("utf-8")
+            return render("workflow/version.html", request, lang_of(request), item=item, item_path=served_path(item),
+                          n=n, meta=meta, latest=rows[-1]["n"], turtle=turtle,
+                          status_name=rdf.STATUS_NAMES.get(meta["status"], meta["status"]), headers=headers)
+        return Response(rdf.serialize(triples, RDF_OFFERS[mt]), media_type=mt, headers=headers)
+
+    # --- ?_versionAt= and ?_view=history on item IRIs ---------------------------------------
+    @app.middleware("http")
+    async def version_params(request: Request, call_next):
+        qp = request.query_params
+        path = request.url.path
+        if request.method in ("GET", "HEAD") and not path.startswith("/api/") and ("_versionAt" in qp or qp.get("_view") == "history"):
+            rest = urlencode([(k, v) for k, v in qp.multi_items() if k not in ("_versionAt", "_view")])
+            item = item_iri(path)
+            if qp.get("_view") == "history":
+                return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
+            try:
+                n = versions.version_number_at(wf.db, item, qp["_versionAt"])
+            except ValueError as e:
+                return _error(400, f"_versionAt 应为 ISO 日期或日期时间：{qp['_versionAt']}", str(e))
+            if n is None:
+                return _error(404, f"{item} 在 {qp['_versionAt']} 时没有已发布的版本",
+                              f"{item} had no published version at {qp['_versionAt']}")
+            return RedirectResponse(f"{path}/v/{n}" + (f"?{rest}" if rest else ""), status_code=303)
+        return await call_next(request)
+
+
+def _dev_admin(wf: Workflow) -> None:
+    """``--dev``: a local admin whose fresh token is printed once (never in production)."""
+    from .auth import WorkflowInputError
+
+    try:
+        _, token = add_user(wf.db, "dev-admin", "admin", None, label="dev")
+    except WorkflowInputError:
+        token = new_user_token(wf.db, "dev-admin")
+    print(f"[registry --dev] local admin token (shown once) / 本地管理员令牌（只显示一次）: {token}", flush=True)
+
+
+__all__ = ["install", "get_user"]

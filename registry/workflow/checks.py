@@ -1,0 +1,298 @@
+"""Checking a submission without storing it: parsing, splitting into items, namespace
+ownership and admin-only items, registry checks (references resolve, codes unique,
+unchanged items, items that may no longer change) and the SHACL shapes.
+
+``analyse(ctx, body, media_type, user)`` is the one code path used by both
+``POST /api/validate`` (dry run) and ``POST /api/submissions``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from ..items import ItemSplitError, item_roots, split_items
+from ..namespaces import CB
+from . import rdf
+from .auth import User
+
+OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
+CONCEPT_SCHEME = rdf.SKOS + "ConceptScheme"
+ADMIN_ONLY = {OWL_ONTOLOGY, CONCEPT_SCHEME, str(CB.QualificationsFramework)}
+REGISTRAR_ONLY = {str(CB.Organisation)}
+FINAL_STATUSES = {rdf.STATUSES["superseded"], rdf.STATUSES["retired"]}
+
+
+def msg(zh: str, en: str) -> dict:
+    return {"zh": zh, "en": en}
+
+
+@dataclass
+class ItemReport:
+    item: str
+    type: str | None
+    content: list = field(default_factory=list)  # normalised triples (status submitted)
+    results: list = field(default_factory=list)
+    unchanged: bool = False
+    code: str | None = None
+    exists: bool = False
+
+    @property
+    def conforms(self) -> bool:
+        return not any(r["severity"] == "violation" for r in self.results)
+
+    def add(self, kind: str, zh: str, en: str, *, severity: str = "violation", focus: str | None = None,
+            path: str | None = None, source: str = "registry") -> None:
+        self.results.append({"severity": severity, "kind": kind, "focus": focus or self.item, "path": path,
+                             "message": msg(zh, en), "source": source})
+
+    def to_dict(self) -> dict:
+        return {"item": self.item, "type": self.type, "code": self.code, "new": not self.exists,
+                "unchanged": self.unchanged, "conforms": self.conforms, "results": self.results}
+
+
+@dataclass
+class Analysis:
+    """The outcome of checking one submission; ``status`` is the HTTP status it maps to."""
+
+    items: dict[str, ItemReport] = field(default_factory=dict)
+    results: list = field(default_factory=list)  # not tied to an item (syntax errors…)
+    status: int = 200
+
+    @property
+    def conforms(self) -> bool:
+        return self.status < 300
+
+    def fail(self, status: int, kind: str, zh: str, en: str, **extra) -> None:
+        self.results.append({"severity": "violation", "kind": kind, "message": msg(zh, en), **extra})
+        self.status = max(self.status, status) if self.status >= 400 else status
+
+    def to_dict(self) -> dict:
+        counts = {"items": len(self.items),
+                  "violations": sum(1 for r in self.all_results() if r["severity"] == "violation"),
+                  "warnings": sum(1 for r in self.all_results() if r["severity"] == "warning")}
+        return {"conforms": self.conforms, "counts": counts, "results": self.results,
+                "items": [i.to_dict() for i in self.items.values()]}
+
+    def all_results(self):
+        yield from self.results
+        for i in self.items.values():
+            yield from i.results
+
+
+def _parse(ctx, body: bytes, media_type: str, an: Analysis) -> list[ox.Triple] | None:
+    mt = media_type.split(";")[0].strip().lower()
+    if mt == "text/csv":
+        from .csvconv import CsvError, csv_to_turtle
+
+        try:
+            body = csv_to_turtle(body).encode("utf-8")
+        except CsvError as e:
+            an.fail(422, "csv", e.zh, e.en, errors=e.errors)
+            return None
+        mt = "text/turtle"
+    fmt = rdf.MEDIA_TYPES.get(mt)
+    if fmt is None:
+        an.fail(415, "media-type", f"不支持的内容类型 {mt}：请发送 text/turtle、application/ld+json 或 text/csv",
+                f"unsupported content type {mt}: send text/turtle, application/ld+json or text/csv")
+        return None
+    try:
+        from ..validation import RdfSyntaxError, parse_rdf  # the shared parser (file:line:column messages)
+    except ImportError:  # pragma: no cover - until the validation package lands
+        parse_rdf, RdfSyntaxError = None, SyntaxError
+    try:
+        if parse_rdf is not None:
+            triples = list(parse_rdf(body, source="submission", fmt=mt))
+        else:
+            triples = [q.triple for q in ox.parse(body, format=fmt, base_iri=ctx.settings.base_iri)]
+    except (RdfSyntaxError, SyntaxError, ValueError) as e:
+        an.fail(422, "syntax", f"RDF 语法错误：{e}", f"RDF syntax error: {e}")
+        return None
+    triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
+    if not triples:
+        an.fail(422, "empty", "提交内容为空：没有任何三元组", "the submission is empty: no triples")
+        return None
+    return rdf.rename_blank_nodes(triples)
+
+
+def _types_in_store(ctx, iris: list[str]) -> dict[str, set[str]]:
+    if not iris:
+        return {}
+    values = " ".join(f"<{i}>" for i in iris)
+    rows = ctx.store.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+    out: dict[str, set[str]] = {}
+    for r in rows:
+        out.setdefault(r["s"].value, set()).add(r["t"].value)
+    return out
+
+
+def _existing(ctx, iris: list[str]) -> set[str]:
+    """Which of ``iris`` are described in the public registry."""
+    found: set[str] = set()
+    for i in range(0, len(iris), 200):
+        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
+        rows = ctx.store.select(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
+        found |= {r["s"].value for r in rows}
+    return found
+
+
+def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
+    """Namespace ownership and admin-only items; ``False`` (with a result) when refused."""
+    if user.is_admin:
+        return True
+    if rep.type in ADMIN_ONLY:
+        rep.add("forbidden", f"只有管理员可以提交本体、形状、资历框架和代码表：{rep.item}",
+                f"only an admin may submit the ontology, shapes, frameworks and code lists: {rep.item}")
+        return False
+    if user.is_registrar:
+        return True
+    if rep.type in REGISTRAR_ONLY:
+        rep.add("forbidden", f"只有注册管理员可以登记机构：{rep.item}",
+                f"only a registrar may register organisations: {rep.item}")
+        return False
+    base = ctx.settings.base_iri
+    org = user.org
+    codes = set(org.codes) if org else set()
+    path = rep.item[len(base):] if rep.item.startswith(base) else None
+    ok = False
+    if path is not None:
+        m = re.fullmatch(r"standard/([A-Z][A-Z0-9]{1,7})", path) or re.fullmatch(r"unit/([A-Z][A-Z0-9]{1,7})-.+", path)
+        if m:
+            ok = m.group(1) in codes
+        elif org and re.fullmatch(rf"(achievement|transfer-rule)/{re.escape(org.id)}-[A-Za-z0-9._-]+", path):
+            ok = True
+    if not ok:
+        owned = "、".join(sorted(codes)) or "无"
+        rep.add("forbidden",
+                f"{rep.item} 不在机构 {org.id if org else '?'} 的命名空间内（可用的标准代码：{owned}）",
+                f"{rep.item} is outside the namespace of organisation {org.id if org else '?'} "
+                f"(its standard codes: {', '.join(sorted(codes)) or 'none'})")
+    return ok
+
+
+def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysis:
+    """Everything a submission goes through before it is stored."""
+    an = Analysis()
+    triples = _parse(ctx, body, media_type, an)
+    if triples is None:
+        return an
+    try:
+        grouped = split_items(triples)
+    except ItemSplitError as e:
+        an.fail(422, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
+        return an
+    roots = item_roots(triples)
+    untyped = [i for i in grouped if i not in roots]
+    stored_types = _types_in_store(ctx, untyped)
+    from ..items import ROOT_CLASSES
+
+    for item, ts in grouped.items():
+        typ = roots.get(item) or next((t for t in sorted(stored_types.get(item, ())) if t in ROOT_CLASSES), None)
+        content = rdf.with_status(item, rdf.content_of(item, ts), rdf.STATUSES["submitted"])
+        rep = ItemReport(item, typ, content)
+        codes = [t.object.value for t in ts if t.subject == ox.NamedNode(item) and t.predicate == rdf.P_NOTATION]
+        rep.code = codes[0] if codes else None
+        an.items[item] = rep
+
+    # 1. who may submit what (403)
+    if user is not None:
+        allowed = [_check_permission(ctx, user, rep) for rep in an.items.values()]
+        if not all(allowed):
+            an.status = 403
+            return an
+
+    # 2. the published versions of these items: unchanged or no longer changeable
+    from .versions import latest_versions
+
+    latest = latest_versions(db, list(an.items))
+    for item, rep in an.items.items():
+        v = latest.get(item)
+        if v is None:
+            continue
+        rep.exists = True
+        if v["status"] in FINAL_STATUSES:
+            rep.add("final", f"{item} 的状态为 {rdf.STATUS_NAMES.get(v['status'])}，不能再修改",
+                    f"{item} is {rdf.STATUS_NAMES.get(v['status'])} and can no longer change")
+            continue
+        published = rdf.content_of(item, rdf.from_ntriples(v["ntriples"]))
+        mine = rdf.content_of(item, rep.content)
+        if rdf.same_graph(published, mine):
+            rep.unchanged = True
+            rep.add("unchanged", f"{item} 与已发布的第 {v['n']} 版相同，未作修改", f"{item} is unchanged from published version {v['n']}",
+                    severity="info")
+
+    # 3. references to registry IRIs resolve (in the submission or in the registry)
+    base = ctx.settings.base_iri
+    subjects = {t.subject.value for ts in grouped.values() for t in ts if isinstance(t.subject, ox.NamedNode)}
+    refs: dict[str, list[tuple[str, str]]] = {}
+    for item, ts in grouped.items():
+        for t in ts:
+            o = t.object
+            if (t.predicate != rdf.RDF_TYPE and isinstance(o, ox.NamedNode) and o.value.startswith(base)
+                    and o.value not in subjects and not rdf.is_version_node(item, o)):
+                refs.setdefault(o.value, []).append((item, t.predicate.value))
+    missing = set(refs) - _existing(ctx, sorted(refs))
+    for iri in sorted(missing):
+        for item, pred in refs[iri]:
+            an.items[item].add("reference", f"引用的 {iri} 在注册库中不存在（属性 {pred}）",
+                               f"{iri} (property {pred}) does not exist in the registry", path=pred)
+
+    # 4. codes are unique per class (within the submission and against the registry)
+    by_key: dict[tuple, list[str]] = {}
+    for rep in an.items.values():
+        if rep.code and rep.type:
+            by_key.setdefault((rep.type, rep.code), []).append(rep.item)
+    for (typ, code), items in by_key.items():
+        if len(items) > 1:
+            for i in items:
+                an.items[i].add("code", f"编号 {code} 在本次提交中重复：{', '.join(items)}",
+                                f"code {code} is used twice in this submission: {', '.join(items)}")
+    if by_key:
+        values = " ".join(f'("{code}" <{typ}>)' for typ, code in by_key)
+        rows = ctx.store.select(
+            f"SELECT ?s ?code ?t WHERE {{ VALUES (?code ?t) {{ {values} }} ?s <{rdf.P_NOTATION.value}> ?code ; a ?t }}")
+        for r in rows:
+            code, typ, other = r["code"].value, r["t"].value, r["s"].value
+            for i in by_key.get((typ, code), []):
+                if i != other:
+                    an.items[i].add("code", f"编号 {code} 已被 {other} 使用", f"code {code} is already used by {other}")
+
+    # 5. the shapes
+    text = body.decode("utf-8", "replace") if media_type.split(";")[0].strip().lower() in ("text/turtle", "application/x-turtle") else None
+    _shacl(ctx, an, {"submission": text} if text else None)
+
+    if any(not rep.conforms for rep in an.items.values()):
+        an.status = 422
+    elif an.items and all(rep.unchanged for rep in an.items.values()):
+        an.fail(409, "unchanged", "提交的条目与已发布版本完全相同，没有需要审核的修改",
+                "every submitted item is identical to its published version: nothing to review")
+    return an
+
+
+def _shacl(ctx, an: Analysis, texts: dict | None = None) -> None:
+    """Validate the changed items against the shapes; each result goes to its item's report."""
+    try:
+        from ..validation import default_validator
+    except ImportError:  # pragma: no cover - the validation package is part of the registry
+        an.results.append({"severity": "warning", "kind": "shacl",
+                           "message": msg("SHACL 校验模块不可用，未检查形状", "SHACL validation is unavailable: shapes not checked")})
+        return
+    todo = {i: rep for i, rep in an.items.items() if not rep.unchanged}
+    if not todo:
+        return
+    report = default_validator().validate({"submission": [t for rep in todo.values() for t in rep.content]},
+                                          store=ctx.store, texts=texts)
+    for r in report.results:
+        severity = {"Violation": "violation", "Warning": "warning"}.get(r.severity, "info")
+        entry = {"severity": severity, "kind": "shape", "focus": r.focus, "path": r.path,
+                 "path_label": r.path_label or None, "value": r.value, "line": r.line,
+                 "message": {"zh": r.message.get("zh", ""), "en": r.message.get("en", "")},
+                 "constraint": r.constraint, "source": "shacl"}
+        if r.item in an.items:
+            an.items[r.item].results.append(entry)
+        else:
+            an.results.append(entry)
+            if severity == "violation":
+                an.status = max(an.status, 422)

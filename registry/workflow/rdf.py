@@ -1,0 +1,163 @@
+"""RDF helpers of the workflow: parsing submissions, the registry-managed triples,
+version metadata, N-Triples snapshots and graph comparison."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+import pyoxigraph as ox
+from rdflib import Graph
+from rdflib.compare import isomorphic, to_isomorphic
+
+from ..namespaces import REG
+
+RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+XSD = "http://www.w3.org/2001/XMLSchema#"
+DCT = "http://purl.org/dc/terms/"
+OWL = "http://www.w3.org/2002/07/owl#"
+PROV = "http://www.w3.org/ns/prov#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+
+P_STATUS = ox.NamedNode(str(REG.status))
+P_VERSION_INFO = ox.NamedNode(OWL + "versionInfo")
+P_HAS_VERSION = ox.NamedNode(DCT + "hasVersion")
+P_IS_VERSION_OF = ox.NamedNode(DCT + "isVersionOf")
+P_REPLACED_BY = ox.NamedNode(DCT + "isReplacedBy")
+P_REVISION_OF = ox.NamedNode(PROV + "wasRevisionOf")
+P_GENERATED_AT = ox.NamedNode(PROV + "generatedAtTime")
+P_ATTRIBUTED = ox.NamedNode(PROV + "wasAttributedTo")
+P_NOTATION = ox.NamedNode(SKOS + "notation")
+PROV_ENTITY = ox.NamedNode(PROV + "Entity")
+
+STATUSES = {
+    "submitted": str(REG.statusSubmitted),
+    "experimental": str(REG.statusExperimental),
+    "stable": str(REG.statusStable),
+    "superseded": str(REG.statusSuperseded),
+    "retired": str(REG.statusRetired),
+    "invalid": str(REG.statusInvalid),
+    "reserved": str(REG.statusReserved),
+}
+STATUS_NAMES = {v: k for k, v in STATUSES.items()}
+
+#: properties of an item root that the registry manages (authors' values are replaced)
+MANAGED_PREDICATES = frozenset({P_STATUS, P_VERSION_INFO, P_HAS_VERSION, P_REPLACED_BY})
+
+MEDIA_TYPES = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/x-turtle": ox.RdfFormat.TURTLE,
+    "application/ld+json": ox.RdfFormat.JSON_LD,
+    "application/json": ox.RdfFormat.JSON_LD,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+}
+
+
+def version_iri(item: str, n: int) -> str:
+    return f"{item}/v/{n}"
+
+
+def is_version_node(item: str, term) -> bool:
+    return isinstance(term, ox.NamedNode) and re.fullmatch(re.escape(item) + r"/v/\d+", term.value) is not None
+
+
+def rename_blank_nodes(triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """Fresh blank nodes for one submission (authors' ``_:b1`` labels would collide across items)."""
+    fresh: dict = {}
+
+    def f(t):
+        if isinstance(t, ox.BlankNode):
+            if t not in fresh:
+                fresh[t] = ox.BlankNode()
+            return fresh[t]
+        return t
+
+    return [ox.Triple(f(t.subject), t.predicate, f(t.object)) for t in triples]
+
+
+def content_of(item: str, triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+    """The authored content of an item graph: without the registry-managed triples."""
+    root = ox.NamedNode(item)
+    out = []
+    for t in triples:
+        if t.subject == root and t.predicate in MANAGED_PREDICATES:
+            continue
+        if is_version_node(item, t.subject):
+            continue
+        out.append(t)
+    return out
+
+
+def status_of(item: str, triples: Iterable[ox.Triple]) -> str | None:
+    root = ox.NamedNode(item)
+    for t in triples:
+        if t.subject == root and t.predicate == P_STATUS:
+            return t.object.value
+    return None
+
+
+def with_status(item: str, content: Sequence[ox.Triple], status_iri: str) -> list[ox.Triple]:
+    return [*content, ox.Triple(ox.NamedNode(item), P_STATUS, ox.NamedNode(status_iri))]
+
+
+def version_metadata(item: str, versions: Sequence[dict]) -> list[ox.Triple]:
+    """Triples describing the versions of ``item`` (``versions``: dicts n, time, attributed; ascending)."""
+    root = ox.NamedNode(item)
+    out: list[ox.Triple] = []
+    for v in versions:
+        node = ox.NamedNode(version_iri(item, v["n"]))
+        out += [
+            ox.Triple(root, P_HAS_VERSION, node),
+            ox.Triple(node, RDF_TYPE, PROV_ENTITY),
+            ox.Triple(node, P_IS_VERSION_OF, root),
+            ox.Triple(node, P_VERSION_INFO, ox.Literal(str(v["n"]))),
+            ox.Triple(node, P_GENERATED_AT, ox.Literal(v["time"], datatype=ox.NamedNode(XSD + "dateTime"))),
+        ]
+        if v["n"] > 1:
+            out.append(ox.Triple(node, P_REVISION_OF, ox.NamedNode(version_iri(item, v["n"] - 1))))
+        if v.get("attributed"):
+            out.append(ox.Triple(node, P_ATTRIBUTED, ox.NamedNode(v["attributed"])))
+    if versions:
+        out.append(ox.Triple(root, P_VERSION_INFO, ox.Literal(str(versions[-1]["n"]))))
+    return out
+
+
+def to_ntriples(triples: Sequence[ox.Triple]) -> str:
+    return ox.serialize(list(triples), format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+
+
+def from_ntriples(text: str) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)]
+
+
+def to_rdflib(triples: Sequence[ox.Triple]) -> Graph:
+    g = Graph()
+    if triples:
+        g.parse(data=to_ntriples(triples), format="nt")
+    return g
+
+
+def same_graph(a: Sequence[ox.Triple], b: Sequence[ox.Triple]) -> bool:
+    """Graph isomorphism (blank nodes compared by structure)."""
+    if len(a) != len(b):
+        return False
+    if set(a) == set(b):
+        return True
+    return isomorphic(to_rdflib(a), to_rdflib(b))
+
+
+def canonical(triples: Sequence[ox.Triple]):
+    return to_isomorphic(to_rdflib(triples))
+
+
+def serialize(triples: Sequence[ox.Triple], fmt: ox.RdfFormat) -> bytes:
+    """Triples in ``fmt`` with our prefixes (Turtle) or plain (other formats)."""
+    from ..namespaces import PREFIXES
+
+    order: dict = {}
+    for t in triples:
+        order.setdefault(t.subject, len(order))
+    triples = sorted(triples, key=lambda t: order[t.subject])  # each subject's triples together
+    if fmt == ox.RdfFormat.TURTLE:
+        return ox.serialize(list(triples), format=fmt, prefixes=PREFIXES)
+    return ox.serialize(list(triples), format=fmt)

@@ -1,0 +1,345 @@
+"""Workflow operations: submit, withdraw, accept, reject, change status, and the outbox
+that keeps the RDF store equal to the latest accepted versions.
+
+Consistency between SQLite and the RDF store (outbox pattern):
+
+1. one SQLite transaction records the new version snapshots, the audit record,
+   the change events and a pending outbox entry naming the items;
+2. one atomic ``store.write`` replaces those item graphs with their latest
+   snapshots;
+3. the outbox entry is marked applied.
+
+Pending entries are re-applied at start-up and before every write; applying is
+idempotent (graph replacement from the latest snapshot), so a crash between the
+steps never leaves a partial item and the store converges.
+
+``FAULT_HOOK`` is a test hook: when set, it is called with the name of each step
+boundary (``"after-commit"``, ``"after-store-write"``) and may raise to simulate
+a crash there.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+
+from ..store import GraphWrite
+from . import rdf
+from .auth import AuthError, User, require_role
+from .checks import Analysis, analyse
+from .state import StateDB, now
+from .versions import latest_versions
+
+log = logging.getLogger("registry.workflow")
+
+FAULT_HOOK: Callable[[str], None] | None = None
+
+_apply_lock = threading.Lock()
+
+#: legal status changes of a published item (registrar): from → allowed targets
+TRANSITIONS = {
+    "experimental": {"stable", "retired", "invalid"},
+    "stable": {"superseded", "retired"},
+    "superseded": set(),
+    "retired": set(),
+    "invalid": set(),
+}
+
+
+class WorkflowError(Exception):
+    """A refusal with an HTTP status and a bilingual message (and maybe a report)."""
+
+    def __init__(self, status: int, zh: str, en: str, report: dict | None = None, **extra):
+        super().__init__(en)
+        self.status = status
+        self.zh = zh
+        self.en = en
+        self.report = report
+        self.extra = extra
+
+    def to_dict(self) -> dict:
+        out = {"error": {"status": self.status, "message": {"zh": self.zh, "en": self.en}, **self.extra}}
+        if self.report is not None:
+            out["report"] = self.report
+        return out
+
+
+class Workflow:
+    """The workflow bound to one application context (store + settings + state DB)."""
+
+    def __init__(self, ctx, db: StateDB | None = None):
+        self.ctx = ctx
+        self.db = db or StateDB(ctx.settings.state_path())
+
+    # --- outbox -------------------------------------------------------------------------
+    def _fault(self, step: str) -> None:
+        if FAULT_HOOK is not None:
+            FAULT_HOOK(step)
+
+    def apply_pending(self) -> int:
+        """Apply every pending outbox entry (idempotent); returns how many were applied."""
+        done = 0
+        with _apply_lock:
+            rows = self.db.read().execute("SELECT id, items FROM outbox WHERE applied IS NULL ORDER BY id").fetchall()
+            for row in rows:
+                items = json.loads(row["items"])
+                latest = latest_versions(self.db, items)
+                replace = {i: rdf.from_ntriples(latest[i]["ntriples"]) for i in items if i in latest}
+                self.ctx.store.write(GraphWrite(replace=replace))
+                self._fault("after-store-write")
+                with self.db.write() as c:
+                    c.execute("UPDATE outbox SET applied=? WHERE id=?", (now(), row["id"]))
+                done += 1
+        return done
+
+    def pending_count(self) -> int:
+        return self.db.read().execute("SELECT COUNT(*) FROM outbox WHERE applied IS NULL").fetchone()[0]
+
+    def _publish(self) -> dict:
+        """Step 2 and 3 after a committed change; a failure leaves the entry pending."""
+        try:
+            self._fault("after-commit")
+            self.apply_pending()
+            return {"published": True}
+        except Exception as e:  # noqa: BLE001 - reported, retried at the next write or start-up
+            log.exception("publishing to the store failed; the change stays pending")
+            return {"published": False, "pending": {"zh": f"已记录，但写入 RDF 存储失败，将自动重试：{e}",
+                                                    "en": f"recorded, but writing to the RDF store failed; it will be retried: {e}"}}
+
+    def _record_versions(self, c: sqlite3.Connection, changes: dict[str, tuple[list, str]], user: User,
+                         attributed: str | None, org_id: str | None, submission_id: int | None,
+                         event_type: str | None, note: str | None) -> list[dict]:
+        """Insert versions n+1 of the items (content without status → status) + events + outbox entry."""
+        t = now()
+        out = []
+        for item, (content, status) in changes.items():
+            prev = [dict(r) for r in c.execute("SELECT n, time, attributed FROM versions WHERE item=? ORDER BY n", (item,))]
+            n = (prev[-1]["n"] if prev else 0) + 1
+            meta = [*prev, {"n": n, "time": t, "attributed": attributed}]
+            triples = rdf.with_status(item, content, status) + rdf.version_metadata(item, meta)
+            c.execute("INSERT INTO versions (item, n, time, status, user_id, org_id, attributed, submission_id, note, ntriples)"
+                      " VALUES (?,?,?,?,?,?,?,?,?,?)",
+                      (item, n, t, status, user.id, org_id, attributed, submission_id, note, rdf.to_ntriples(triples)))
+            etype = event_type or ("create" if n == 1 else "update")
+            c.execute("INSERT INTO events (time, type, item, version, status, org_id, org_iri) VALUES (?,?,?,?,?,?,?)",
+                      (t, etype, item, n, status, org_id, attributed))
+            out.append({"item": item, "version": n, "version_iri": rdf.version_iri(item, n),
+                        "status": status, "event": etype})
+        c.execute("INSERT INTO outbox (created, items) VALUES (?,?)", (t, json.dumps(sorted(changes))))
+        return out
+
+    # --- submissions --------------------------------------------------------------------
+    def check(self, body: bytes, media_type: str, user: User | None) -> Analysis:
+        self._check_size(body)
+        return analyse(self.ctx, body, media_type, user, self.db)
+
+    def _check_size(self, body: bytes) -> None:
+        limit = self.ctx.settings.max_body_bytes
+        if len(body) > limit:
+            raise WorkflowError(413, f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
+                                f"request body too large: {len(body)} bytes, the limit is {limit} bytes")
+
+    def submit(self, user: User, body: bytes, media_type: str) -> dict:
+        require_role(user, "author", "registrar", "admin")
+        an = self.check(body, media_type, user)
+        report = an.to_dict()
+        if an.status == 403:
+            raise WorkflowError(403, "无权提交部分条目", "not allowed to submit some of these items", report)
+        if an.status == 409:
+            raise WorkflowError(409, "没有修改：所有条目都与已发布版本相同", "nothing changed: every item equals its published version", report)
+        if an.status >= 400:
+            raise WorkflowError(an.status, "提交未通过校验，注册库未作任何修改",
+                                "the submission does not conform; the registry is unchanged", report)
+        items = {i: rep for i, rep in an.items.items() if not rep.unchanged}
+        payload = {i: rdf.to_ntriples(rep.content) for i, rep in items.items()}
+        mt = media_type.split(";")[0].strip().lower()
+        with self.db.write() as c:
+            for item, rep in items.items():
+                row = c.execute("SELECT submission_id FROM pending WHERE item=? OR (code IS NOT NULL AND code=?)",
+                                (item, self._code_key(rep))).fetchone()
+                if row:
+                    raise WorkflowError(
+                        409, f"冲突：{item}（编号 {rep.code}）已在待审核的提交 #{row[0]} 中",
+                        f"conflict: {item} (code {rep.code}) is already in submission #{row[0]} awaiting review",
+                        report, conflict={"item": item, "code": rep.code, "submission": row[0]})
+            cur = c.execute(
+                "INSERT INTO submissions (user_id, org_id, status, media_type, body, items, created) VALUES (?,?,?,?,?,?,?)",
+                (user.id, user.org.id if user.org else None, "submitted", mt, body.decode("utf-8", "replace"),
+                 json.dumps(payload, ensure_ascii=False), now()))
+            sid = cur.lastrowid
+            for item, rep in items.items():
+                try:
+                    c.execute("INSERT INTO pending (item, code, submission_id) VALUES (?,?,?)", (item, self._code_key(rep), sid))
+                except sqlite3.IntegrityError:
+                    raise WorkflowError(409, f"冲突：{item}（编号 {rep.code}）正被另一提交占用",
+                                        f"conflict: {item} (code {rep.code}) is taken by another submission",
+                                        report, conflict={"item": item, "code": rep.code}) from None
+            self.db.audit(c, user.id, "submit", f"submission/{sid}", {"items": sorted(items)})
+        return {"id": sid, "status": "submitted", "reg_status": rdf.STATUSES["submitted"],
+                "items": sorted(items), "report": report}
+
+    @staticmethod
+    def _code_key(rep) -> str | None:
+        return f"{rep.type}|{rep.code}" if rep.code and rep.type else None
+
+    def _submission(self, sid: int) -> dict:
+        r = self.db.read().execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
+        if r is None:
+            raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
+        return dict(r)
+
+    def can_see(self, user: User, sub: dict) -> bool:
+        return user.is_registrar or sub["user_id"] == user.id or (user.org is not None and sub["org_id"] == user.org.id)
+
+    def get_submission(self, user: User, sid: int) -> dict:
+        sub = self._submission(sid)
+        if not self.can_see(user, sub):
+            raise AuthError(403, "只有提交机构的作者和注册管理员可以查看此提交",
+                            "only authors of the submitting organisation and registrars may see this submission")
+        return self._public_submission(sub, with_content=True)
+
+    def _public_submission(self, sub: dict, with_content: bool = False) -> dict:
+        from .auth import get_user
+
+        u = get_user(self.db, sub["user_id"])
+        items = json.loads(sub["items"])
+        out = {"id": sub["id"], "status": sub["status"], "submitted_by": u.name if u else None, "org": sub["org_id"],
+               "created": sub["created"], "decided": sub["decided"], "reason": sub["reason"],
+               "decision_status": sub["decision_status"], "items": sorted(items)}
+        if with_content:
+            triples = [t for nt in items.values() for t in rdf.from_ntriples(nt)]
+            out["turtle"] = rdf.serialize(triples, rdf.ox.RdfFormat.TURTLE).decode("utf-8")
+            out["media_type"] = sub["media_type"]
+        return out
+
+    def list_submissions(self, user: User, status: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+        sql, args = "SELECT * FROM submissions WHERE 1=1", []
+        if not user.is_registrar:
+            sql += " AND (user_id=? OR org_id=?)"
+            args += [user.id, user.org.id if user.org else None]
+        if status:
+            sql += " AND status=?"
+            args.append(status)
+        sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
+        args += [limit, offset]
+        return [self._public_submission(dict(r)) for r in self.db.read().execute(sql, args)]
+
+    def withdraw(self, user: User, sid: int) -> dict:
+        with self.db.write() as c:
+            sub = dict(c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone() or {}) or None
+            if sub is None:
+                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
+            if not (user.is_registrar or sub["user_id"] == user.id or (user.org and sub["org_id"] == user.org.id)):
+                raise AuthError(403, "只能撤回本机构的提交", "you may only withdraw your organisation's submissions")
+            self._require_submitted(sub)
+            c.execute("UPDATE submissions SET status='withdrawn', decided=?, decided_by=? WHERE id=?", (now(), user.id, sid))
+            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            self.db.audit(c, user.id, "withdraw", f"submission/{sid}", None)
+        return {"id": sid, "status": "withdrawn"}
+
+    @staticmethod
+    def _require_submitted(sub: dict) -> None:
+        if sub["status"] != "submitted":
+            raise WorkflowError(409, f"提交 #{sub['id']} 的状态是 {sub['status']}，只有待审核的提交可以处理",
+                                f"submission #{sub['id']} is {sub['status']}: only submissions awaiting review can be decided",
+                                current=sub["status"])
+
+    # --- review -------------------------------------------------------------------------
+    def accept(self, user: User, sid: int, status: str = "stable", note: str | None = None) -> dict:
+        require_role(user, "registrar", "admin")
+        if status not in ("experimental", "stable"):
+            raise WorkflowError(422, f"接受后的状态只能是 experimental 或 stable，而不是 {status}",
+                                f"an accepted submission becomes experimental or stable, not {status!r}")
+        self.apply_pending()
+        from .auth import get_org
+
+        with self.db.write() as c:
+            row = c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
+            if row is None:
+                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
+            sub = dict(row)
+            self._require_submitted(sub)
+            items = json.loads(sub["items"])
+            changes = {}
+            for item, nt in items.items():
+                last = c.execute("SELECT status FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (item,)).fetchone()
+                if last and last["status"] in (rdf.STATUSES["superseded"], rdf.STATUSES["retired"]):
+                    raise WorkflowError(409, f"{item} 已是 {rdf.STATUS_NAMES[last['status']]} 状态，不能再修改",
+                                        f"{item} is {rdf.STATUS_NAMES[last['status']]} now and can no longer change")
+                content = rdf.content_of(item, rdf.from_ntriples(nt))
+                changes[item] = (content, rdf.STATUSES[status])
+            org = get_org(self.db, sub["org_id"]) if sub["org_id"] else None
+            versions = self._record_versions(c, changes, user, org.iri if org else None, sub["org_id"], sid, None, note)
+            c.execute("UPDATE submissions SET status='accepted', decided=?, decided_by=?, decision_status=?, reason=? WHERE id=?",
+                      (now(), user.id, rdf.STATUSES[status], note, sid))
+            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            self.db.audit(c, user.id, "accept", f"submission/{sid}", {"status": status, "versions": versions})
+        return {"id": sid, "status": "accepted", "versions": versions, **self._publish()}
+
+    def reject(self, user: User, sid: int, reason: str) -> dict:
+        require_role(user, "registrar", "admin")
+        if not reason or not reason.strip():
+            raise WorkflowError(422, "拒绝时必须说明理由（reason）", "a rejection needs a reason")
+        with self.db.write() as c:
+            row = c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
+            if row is None:
+                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
+            self._require_submitted(dict(row))
+            c.execute("UPDATE submissions SET status='rejected', decided=?, decided_by=?, decision_status=?, reason=? WHERE id=?",
+                      (now(), user.id, rdf.STATUSES["invalid"], reason.strip(), sid))
+            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            self.db.audit(c, user.id, "reject", f"submission/{sid}", {"reason": reason.strip()})
+        return {"id": sid, "status": "rejected", "reg_status": rdf.STATUSES["invalid"], "reason": reason.strip()}
+
+    # --- lifecycle of published items -------------------------------------------------
+    def change_status(self, user: User, item: str, status: str, successor: str | None = None,
+                      reason: str | None = None) -> dict:
+        require_role(user, "registrar", "admin")
+        if status not in rdf.STATUSES:
+            raise WorkflowError(422, f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
+                                f"unknown status {status!r}; use one of {', '.join(rdf.STATUSES)}")
+        self.apply_pending()
+        with self.db.write() as c:
+            row = c.execute("SELECT * FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (item,)).fetchone()
+            if row is None:
+                raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
+            current = rdf.STATUS_NAMES.get(row["status"], row["status"])
+            if status not in TRANSITIONS.get(current, set()):
+                allowed = sorted(TRANSITIONS.get(current, set()))
+                raise WorkflowError(409, f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
+                                    f"cannot change {item} from {current} to {status} "
+                                    f"(allowed: {', '.join(allowed) or 'none'})", current=current, allowed=allowed)
+            content = rdf.content_of(item, rdf.from_ntriples(row["ntriples"]))
+            if status == "superseded":
+                if not successor:
+                    raise WorkflowError(422, "取代（superseded）必须给出继任条目（successor）",
+                                        "superseding needs a successor item (successor)")
+                succ = c.execute("SELECT status FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (successor,)).fetchone()
+                if successor == item or succ is None or succ["status"] not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
+                    raise WorkflowError(422, f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
+                                        f"the successor {successor} must be another published, valid item (stable or experimental)")
+                content.append(rdf.ox.Triple(rdf.ox.NamedNode(item), rdf.P_REPLACED_BY, rdf.ox.NamedNode(successor)))
+            versions = self._record_versions(c, {item: (content, rdf.STATUSES[status])}, user,
+                                             user.org.iri if user.org else None, user.org.id if user.org else None,
+                                             None, "status", reason)
+            self.db.audit(c, user.id, "status", item, {"from": current, "to": status, "successor": successor,
+                                                       "reason": reason})
+        return {"item": item, "from": current, "status": status, "versions": versions, **self._publish()}
+
+    # --- reads ------------------------------------------------------------------------------
+    def events(self, since: int = 0, limit: int = 100) -> list[dict]:
+        rows = self.db.read().execute("SELECT * FROM events WHERE id>? ORDER BY id LIMIT ?", (since, limit))
+        return [dict(r) for r in rows]
+
+    def event_id_at(self, when: str) -> int:
+        r = self.db.read().execute("SELECT MAX(id) FROM events WHERE time<?", (when,)).fetchone()
+        return r[0] or 0
+
+    def audit_log(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        rows = self.db.read().execute(
+            "SELECT a.*, u.name AS user FROM audit a LEFT JOIN users u ON u.id=a.user_id ORDER BY a.id DESC LIMIT ? OFFSET ?",
+            (limit, offset))
+        return [dict(r) for r in rows]
