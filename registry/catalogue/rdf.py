@@ -1,0 +1,238 @@
+"""RDF answers: the formats we serve, pyoxigraph serialisation, compact JSON-LD with our
+published ``@context``, and the description of a sub-resource inside its item graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+
+from ..namespaces import PREFIXES
+
+HTML = "text/html"
+TURTLE = "text/turtle"
+JSONLD = "application/ld+json"
+RDFXML = "application/rdf+xml"
+NTRIPLES = "application/n-triples"
+
+#: suffix -> media type (the order is the order of download links)
+SUFFIXES = {"ttl": TURTLE, "jsonld": JSONLD, "rdf": RDFXML, "nt": NTRIPLES}
+MEDIA_SUFFIX = {v: k for k, v in SUFFIXES.items()}
+#: media types a client may ask for (aliases map onto what we send)
+OFFERED = [HTML, TURTLE, JSONLD, RDFXML, NTRIPLES, "application/json", "application/xhtml+xml", "text/n3",
+           "application/xml", "text/plain"]
+ALIASES = {"application/json": JSONLD, "application/xhtml+xml": HTML, "text/n3": TURTLE,
+           "application/xml": RDFXML, "text/plain": NTRIPLES}
+FORMAT_NAMES = {TURTLE: "Turtle", JSONLD: "JSON-LD", RDFXML: "RDF/XML", NTRIPLES: "N-Triples", HTML: "HTML"}
+#: ?_format= short tokens
+TOKENS = {"ttl": TURTLE, "turtle": TURTLE, "jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD, "rdf": RDFXML,
+          "xml": RDFXML, "rdfxml": RDFXML, "nt": NTRIPLES, "ntriples": NTRIPLES, "html": HTML}
+OX_FORMAT = {TURTLE: ox.RdfFormat.TURTLE, RDFXML: ox.RdfFormat.RDF_XML, NTRIPLES: ox.RdfFormat.N_TRIPLES}
+CONTENT_TYPE = {HTML: "text/html; charset=utf-8", TURTLE: "text/turtle; charset=utf-8",
+                JSONLD: "application/ld+json; charset=utf-8", RDFXML: "application/rdf+xml; charset=utf-8",
+                NTRIPLES: "application/n-triples; charset=utf-8"}
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+XSD_STRING = XSD + "string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+# --- the published JSON-LD context (stable: change only by adding terms) -----------
+CB = PREFIXES["cb"]
+SKOS = PREFIXES["skos"]
+DCT = PREFIXES["dcterms"]
+_ID_TERMS = {  # term: IRI, values are IRIs
+    "level": CB + "level", "creditValue": CB + "creditValue", "creditSystem": CB + "creditSystem",
+    "learningOutcome": CB + "learningOutcome", "functionalArea": CB + "functionalArea",
+    "standard": CB + "standard", "framework": CB + "framework", "sector": CB + "sector",
+    "fieldOfStudy": CB + "fieldOfStudy", "developer": CB + "developer",
+    "applicableOutcomeType": CB + "applicableOutcomeType", "descriptor": CB + "descriptor",
+    "dimension": CB + "dimension", "mappingSubject": CB + "mappingSubject", "mappingObject": CB + "mappingObject",
+    "mappingRelation": CB + "mappingRelation", "outcomeType": CB + "outcomeType",
+    "awardingBody": CB + "awardingBody", "fromAchievement": CB + "fromAchievement", "toUnit": CB + "toUnit",
+    "recognitionBody": CB + "recognitionBody", "organisationRole": CB + "organisationRole",
+    "status": PREFIXES["reg"] + "status", "inScheme": SKOS + "inScheme", "topConceptOf": SKOS + "topConceptOf",
+    "hasTopConcept": SKOS + "hasTopConcept", "broader": SKOS + "broader", "narrower": SKOS + "narrower",
+    "exactMatch": SKOS + "exactMatch", "closeMatch": SKOS + "closeMatch", "broadMatch": SKOS + "broadMatch",
+    "narrowMatch": SKOS + "narrowMatch", "relatedMatch": SKOS + "relatedMatch",
+    "isReplacedBy": DCT + "isReplacedBy", "replaces": DCT + "replaces", "publisher": DCT + "publisher",
+    "source": DCT + "source", "license": DCT + "license", "homepage": PREFIXES["foaf"] + "homepage",
+    "isDefinedBy": PREFIXES["rdfs"] + "isDefinedBy", "wasDerivedFrom": PREFIXES["prov"] + "wasDerivedFrom",
+}
+_VALUE_TERMS = {  # term: IRI, values are literals
+    "prefLabel": SKOS + "prefLabel", "altLabel": SKOS + "altLabel", "hiddenLabel": SKOS + "hiddenLabel",
+    "notation": SKOS + "notation", "definition": SKOS + "definition", "scopeNote": SKOS + "scopeNote",
+    "editorialNote": SKOS + "editorialNote", "note": SKOS + "note", "description": DCT + "description",
+    "issued": DCT + "issued", "modified": DCT + "modified", "created": DCT + "created",
+    "versionInfo": PREFIXES["owl"] + "versionInfo", "label": PREFIXES["rdfs"] + "label",
+    "range": CB + "range", "competencyStatement": CB + "competencyStatement",
+    "assessmentCriteria": CB + "assessmentCriteria", "remarks": CB + "remarks", "creditAmount": CB + "creditAmount",
+    "notionalHours": CB + "notionalHours", "descriptorText": CB + "descriptorText", "levelOrder": CB + "levelOrder",
+    "levelCount": CB + "levelCount", "order": CB + "order", "conditions": CB + "conditions",
+    "validFrom": CB + "validFrom", "validUntil": CB + "validUntil", "hoursPerCredit": CB + "hoursPerCredit",
+}
+_CLASS_TERMS = ["Unit", "CompetencyStandard", "FunctionalArea", "QualificationsFramework", "FrameworkLevel",
+                "LevelDescriptor", "LevelMapping", "Dimension", "OutcomeType", "Sector", "FieldOfStudy",
+                "CreditSystem", "OrganisationRole", "Organisation", "Achievement", "TransferRule",
+                "LearningOutcome", "CreditValue"]
+
+
+def context_document() -> dict:
+    """The ``@context`` published at ``/context.jsonld``."""
+    ctx: dict = dict(PREFIXES)
+    for c in _CLASS_TERMS:
+        ctx[c] = "cb:" + c
+    ctx["Concept"] = "skos:Concept"
+    ctx["ConceptScheme"] = "skos:ConceptScheme"
+    for term, iri in _ID_TERMS.items():
+        ctx[term] = {"@id": _curie(iri), "@type": "@id"}
+    for term, iri in _VALUE_TERMS.items():
+        ctx[term] = _curie(iri)
+    return {"@context": ctx}
+
+
+def _curie(iri: str) -> str:
+    best = None
+    for p, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns) and (best is None or len(ns) > len(PREFIXES[best])):
+            best = p
+    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+
+
+_TERM_OF_ID = {iri: t for t, iri in _ID_TERMS.items()}
+_TERM_OF_VALUE = {iri: t for t, iri in _VALUE_TERMS.items()}
+_TERM_OF_CLASS = {CB + c: c for c in _CLASS_TERMS} | {SKOS + "Concept": "Concept", SKOS + "ConceptScheme": "ConceptScheme"}
+_CURIE_CACHE: dict[str, str] = {}
+
+
+def _c(iri: str) -> str:
+    v = _CURIE_CACHE.get(iri)
+    if v is None:
+        v = _CURIE_CACHE[iri] = _curie(iri)
+    return v
+
+
+def _literal(o: ox.Literal):
+    if o.language:
+        return {"@value": o.value, "@language": o.language}
+    dt = o.datatype.value
+    if dt == XSD_STRING:
+        return o.value
+    return {"@value": o.value, "@type": _c(dt)}
+
+
+def compact_jsonld(triples: Sequence[ox.Triple], main: str | None, context_url: str) -> dict:
+    """Compact JSON-LD for ``triples`` that uses our published context (by URL).
+
+    Blank nodes used once are embedded; terms of the context are used where the
+    value fits the term (IRIs for ``@type: @id`` terms), CURIEs otherwise, so the
+    document expands to exactly ``triples``.
+    """
+    by_s: dict = defaultdict(list)
+    refs: dict = defaultdict(int)
+    for t in triples:
+        by_s[t.subject].append(t)
+        if isinstance(t.object, ox.BlankNode):
+            refs[t.object] += 1
+    embed = {b for b, n in refs.items() if n == 1 and b in by_s}
+    done: set = set()
+
+    def node(s, stack=()):
+        done.add(s)
+        out: dict = {"@id": s.value if isinstance(s, ox.NamedNode) else "_:" + s.value}
+        props: dict[str, list] = {}
+        types = []
+        for t in by_s.get(s, ()):
+            p = t.predicate.value
+            o = t.object
+            if p == RDF_TYPE and isinstance(o, ox.NamedNode):
+                types.append(_TERM_OF_CLASS.get(o.value) or _c(o.value))
+                continue
+            if isinstance(o, ox.Literal):
+                key = _TERM_OF_VALUE.get(p) or _c(p)
+                val = _literal(o)
+            elif isinstance(o, ox.NamedNode):
+                term = _TERM_OF_ID.get(p)
+                if term:
+                    key, val = term, o.value
+                else:
+                    key, val = _c(p), {"@id": o.value}
+            elif isinstance(o, ox.BlankNode):
+                key = _c(p) if p in _TERM_OF_VALUE or p not in _TERM_OF_ID else _TERM_OF_ID[p]
+                if o in embed and o not in stack and o not in done:
+                    val = node(o, (*stack, s))
+                elif p in _TERM_OF_ID:
+                    val = "_:" + o.value
+                else:
+                    val = {"@id": "_:" + o.value}
+            else:  # RDF-star triples are not used in our data
+                continue
+            props.setdefault(key, []).append(val)
+        if types:
+            out["@type"] = sorted(types) if len(types) > 1 else types[0]
+        if isinstance(s, ox.BlankNode) and s in embed and stack:
+            del out["@id"]
+        for k in sorted(props):
+            v = props[k]
+            out[k] = v[0] if len(v) == 1 else sorted(v, key=_sort_key)
+        return out
+
+    subjects = sorted(by_s, key=lambda s: (s.value != main, isinstance(s, ox.BlankNode), s.value))
+    nodes = []
+    for s in subjects:
+        if s in done or (s in embed):
+            continue
+        nodes.append(node(s))
+    for s in subjects:  # blank nodes in cycles that were never embedded
+        if s not in done:
+            nodes.append(node(s))
+    if len(nodes) == 1:
+        return {"@context": context_url, **nodes[0]}
+    return {"@context": context_url, "@graph": nodes}
+
+
+def _sort_key(v) -> str:
+    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+
+
+def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None, context_url: str) -> bytes:
+    """``triples`` in ``media_type`` (pyoxigraph serialisers; JSON-LD compacted with our context)."""
+    if media_type == JSONLD:
+        doc = compact_jsonld(triples, main, context_url)
+        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
+    return ox.serialize(sorted(triples, key=_triple_key), format=OX_FORMAT[media_type], prefixes=PREFIXES)
+
+
+def _triple_key(t: ox.Triple):
+    return (str(t.subject), t.predicate.value, str(t.object))
+
+
+def describe(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:
+    """The part of an item graph that describes ``iri``: its triples, those of its sub-resources
+    (IRIs under ``iri/``) and of the blank nodes they reach (a concise bounded description)."""
+    by_s: dict = defaultdict(list)
+    for t in triples:
+        by_s[t.subject].append(t)
+    prefix = iri + "/"
+    todo = [s for s in by_s if isinstance(s, ox.NamedNode) and (s.value == iri or s.value.startswith(prefix))]
+    seen = set(todo)
+    out = []
+    while todo:
+        s = todo.pop()
+        for t in by_s.get(s, ()):
+            out.append(t)
+            if isinstance(t.object, ox.BlankNode) and t.object not in seen:
+                seen.add(t.object)
+                todo.append(t.object)
+    return out
+
+
+def script_json(doc: dict) -> str:
+    """JSON for a ``<script type="application/ld+json">`` block: ``<``, ``>`` and ``&`` escaped so
+    no author text can close the script element."""
+    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+            .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -1,0 +1,61 @@
+"""The Jinja2 environment of the catalogue (templates in ``site/templates``, autoescape on).
+
+Both the live server and the static build render through ``render_page`` so they
+show the same thing. Other modules (e.g. the workflow's history pages) extend
+``layout.html`` and render with ``render_page(name, lang=..., urls=..., **context)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import jinja2
+from markupsafe import Markup
+
+from . import i18n
+from .rdf import FORMAT_NAMES, SUFFIXES, script_json
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATES = ROOT / "site" / "templates"
+STATIC = ROOT / "site" / "static"
+
+#: catalogue list pages: site path -> interface string key
+SECTIONS = {
+    "": "nav.home", "frameworks": "framework.list", "standards": "nav.standards",
+    "vocabularies": "nav.vocabularies", "organisations": "nav.organisations", "achievements": "nav.achievements",
+    "transfer-rules": "nav.transfer_rules", "search": "nav.search",
+}
+
+
+def _ld(doc) -> Markup:
+    """JSON-LD for a script element (``<``, ``>``, ``&`` escaped as JSON unicode escapes)."""
+    return Markup(script_json(doc))
+
+
+@lru_cache(maxsize=1)
+def environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        autoescape=jinja2.select_autoescape(["html", "xml"], default_for_string=True, default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+    )
+    env.filters["ld"] = _ld
+    env.globals["SUFFIXES"] = SUFFIXES
+    env.globals["FORMAT_NAMES"] = FORMAT_NAMES
+    env.globals["SECTIONS"] = SECTIONS
+    env.globals["static_site"] = False
+    return env
+
+
+def render_page(template: str, *, lang: str, urls=None, **context) -> str:
+    """Render ``template`` with the shared context (``lang``, ``t``, ``u``)."""
+    if urls is None:
+        from .urls import IriMap, LiveUrls
+        from ..namespaces import BASE
+
+        urls = LiveUrls(IriMap(BASE), lang)
+    return environment().get_template(template).render(
+        lang=lang, t=i18n.translator(lang), u=urls, static_site=urls.static, **context)

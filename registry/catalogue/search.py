@@ -1,0 +1,192 @@
+"""Search over labels, alternative/hidden labels and codes (zh and en), with one ranking rule.
+
+Ranking (the same in ``site/static/search.js`` for the static build):
+
+0. the code (``skos:notation``) equals the query;
+1. a label or the code starts with the query;
+2. a label or the code contains the query;
+
+then preferred labels before alternative and hidden ones, shorter matches first,
+then by code. Matching ignores case and width (NFKC + lower case). Filters:
+type, level, sector and status. The index is rebuilt lazily when the store
+generation changes (``SearchIndex.for_site``).
+"""
+
+from __future__ import annotations
+
+import bisect
+import unicodedata
+from dataclasses import dataclass
+
+from . import labels as L
+from .queries import C, CLASS_RANK, SiteData
+
+FIELD_RANK = {"code": 0, "pref": 0, "alt": 1, "hidden": 2}
+#: types offered in search (class IRI → short name used in filters and the JSON API)
+SEARCH_TYPES = {
+    C + "Unit": "Unit", C + "CompetencyStandard": "CompetencyStandard", C + "FunctionalArea": "FunctionalArea",
+    C + "QualificationsFramework": "QualificationsFramework", C + "FrameworkLevel": "FrameworkLevel",
+    C + "Sector": "Sector", C + "FieldOfStudy": "FieldOfStudy", C + "OutcomeType": "OutcomeType",
+    C + "Dimension": "Dimension", C + "CreditSystem": "CreditSystem", C + "OrganisationRole": "OrganisationRole",
+    C + "Organisation": "Organisation", C + "Achievement": "Achievement", C + "TransferRule": "TransferRule",
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": "ConceptScheme",
+    "http://www.w3.org/2004/02/skos/core#Concept": "Concept",
+    "http://www.w3.org/2002/07/owl#Class": "Class",
+    "http://www.w3.org/2002/07/owl#ObjectProperty": "Property",
+    "http://www.w3.org/2002/07/owl#DatatypeProperty": "Property",
+    "http://www.w3.org/2002/07/owl#AnnotationProperty": "Property",
+    "http://www.w3.org/ns/shacl#NodeShape": "Shape",
+}
+
+
+def norm(text: str) -> str:
+    """Case- and width-insensitive form used for matching (JS: ``s.normalize('NFKC').toLowerCase()``)."""
+    return unicodedata.normalize("NFKC", text).lower().strip()
+
+
+@dataclass
+class Entry:
+    iri: str
+    type: str            # short type name
+    type_iri: str
+    code: str | None
+    texts: list          # [(text, lang, field)] field: pref | alt | hidden
+    level: str | None    # level notation
+    sectors: list        # sector notations
+    status: str | None   # status key (stable, superseded…)
+
+
+class SearchIndex:
+    """In-memory index of every searchable IRI of one store generation."""
+
+    _cache: dict[int, "SearchIndex"] = {}
+
+    def __init__(self, site: SiteData, base_iri: str):
+        self.site = site
+        self.entries: list[Entry] = []
+        self.exact_code: dict[str, list[int]] = {}
+        blob_parts: list[str] = []
+        self.starts: list[int] = []
+        self.lengths: list[int] = []
+        self.owner: list[tuple[int, int]] = []  # (entry index, text index; -1 = code)
+        pos = 0
+        from .pages import STATUS_KEYS
+
+        for iri, types in site.types.items():
+            if not iri.startswith(base_iri):
+                continue
+            ptype = min(types, key=lambda t: CLASS_RANK.get(t, 999))
+            short = SEARCH_TYPES.get(ptype)
+            if short is None:
+                continue
+            code = site.notation.get(iri)
+            texts = [(tx, lg, "pref") for tx, lg in site.label_values(iri)]
+            texts += [(tx, lg, f) for tx, lg, f in site.other_labels.get(iri, ())]
+            if not texts and not code:
+                continue
+            level = site.unit_level.get(iri) or next(iter(site.links.get(iri, {}).get(C + "level", [])), None)
+            if ptype == C + "FrameworkLevel":
+                level = iri
+            std = iri if ptype == C + "CompetencyStandard" else site.unit_standard(iri) or site.area_standard.get(iri)
+            sectors = site.links.get(std, {}).get(C + "sector", []) if std else []
+            st = site.status.get(iri) or (site.status.get(std) if ptype == C + "FunctionalArea" and std else None)
+            e = Entry(iri, short, ptype, code, texts, site.notation.get(level) if level else None,
+                      sorted(site.notation.get(s, s) for s in sectors), STATUS_KEYS.get(st) if st else None)
+            idx = len(self.entries)
+            self.entries.append(e)
+            if code:
+                self.exact_code.setdefault(norm(code), []).append(idx)
+            for j, s in ([(-1, code)] if code else []) + [(j, t[0]) for j, t in enumerate(texts)]:
+                n = norm(s)
+                self.starts.append(pos)
+                self.lengths.append(len(n))
+                self.owner.append((idx, j))
+                blob_parts.append(n)
+                pos += len(n) + 1
+        self.blob = "\n".join(blob_parts)
+
+    @classmethod
+    def for_site(cls, site: SiteData, base_iri: str) -> "SearchIndex":
+        key = id(site)
+        idx = cls._cache.get(key)
+        if idx is None or idx.site is not site:
+            cls._cache.clear()
+            idx = cls._cache[key] = SearchIndex(site, base_iri)
+        return idx
+
+    def search(self, q: str, *, type: str | None = None, level: str | None = None, sector: str | None = None,
+               status: str | None = None, lang: str = "zh", limit: int | None = None) -> list[dict]:
+        """Ranked hits for ``q`` as dicts (iri, type, code, label, lang, matched, matched_lang, tier, status, level)."""
+        nq = norm(q)
+        if not nq or "\n" in nq:
+            return []
+        best: dict[int, tuple] = {}
+        start = 0
+        blob = self.blob
+        while True:
+            pos = blob.find(nq, start)
+            if pos < 0:
+                break
+            k = bisect.bisect_right(self.starts, pos) - 1
+            chunk_start = self.starts[k]
+            idx, j = self.owner[k]
+            e = self.entries[idx]
+            if j == -1:
+                text, tlang, field = e.code, "", "code"
+            else:
+                text, tlang, field = e.texts[j]
+            if pos != chunk_start:
+                tier = 2
+            elif field == "code" and self.lengths[k] == len(nq):
+                tier = 0  # only an exact code ranks first; an exact label is a prefix match
+            else:
+                tier = 1
+            key = (tier, FIELD_RANK[field], len(text), text)
+            if idx not in best or key < best[idx][0]:
+                best[idx] = (key, text, tlang, field)
+            # continue after this chunk's match position
+            start = pos + 1
+        hits = []
+        for idx, (key, text, tlang, field) in best.items():
+            e = self.entries[idx]
+            if type and e.type != type:
+                continue
+            if level and e.level != level:
+                continue
+            if sector and sector not in e.sectors:
+                continue
+            if status and e.status != status:
+                continue
+            hits.append((key[0], key[1], key[2], e.code or "", e.iri, idx, text, tlang))
+        hits.sort()
+        if limit is not None:
+            hits = hits[:limit]
+        out = []
+        for tier, _, _, _, iri, idx, text, tlang in hits:
+            e = self.entries[idx]
+            shown = L.pick([(t, lg) for t, lg, f in e.texts if f == "pref"], lang) or (e.code or iri, "")
+            out.append({"iri": iri, "type": e.type, "code": e.code, "label": shown[0], "lang": shown[1],
+                        "matched": text, "matched_lang": tlang, "tier": tier, "status": e.status, "level": e.level,
+                        "sectors": e.sectors})
+        return out
+
+    def facets(self) -> dict[str, list[str]]:
+        types, levels, sectors, statuses = set(), set(), set(), set()
+        for e in self.entries:
+            types.add(e.type)
+            if e.level:
+                levels.add(e.level)
+            sectors.update(e.sectors)
+            if e.status:
+                statuses.add(e.status)
+        return {"type": sorted(types), "level": sorted(levels, key=lambda x: (len(x), x)), "sector": sorted(sectors),
+                "status": sorted(statuses)}
+
+    def to_json(self, path_of) -> dict:
+        """The client-side index of the static build (same fields and ranking as ``search``)."""
+        return {
+            "version": 1,
+            "fields": ["path", "type", "code", "texts", "level", "sectors", "status"],
+            "entries": [[path_of(e.iri), e.type, e.code or "", [[t, lg, f[0]] for t, lg, f in e.texts],
+                         e.level or "", e.sectors, e.status or ""] for e in self.entries],
+        }

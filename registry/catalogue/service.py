@@ -1,0 +1,295 @@
+"""The catalogue as a service: cached site data per store generation, and the page/RDF answers
+that both the live server (``routes``) and the static build (``build``) use.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Sequence
+
+import pyoxigraph as ox
+
+from . import i18n, pages, rdf
+from .pages import Desc, View
+from .queries import C, OWL, SH, SiteData, graph_of, load_site_data
+from .render import SECTIONS, render_page
+from .search import SEARCH_TYPES, SearchIndex
+from .urls import IriMap
+
+TEMPLATES = {
+    "unit": "unit.html", "standard": "standard.html", "area": "area.html", "framework": "framework.html",
+    "level": "level.html", "scheme": "scheme.html", "concept": "concept.html", "organisation": "organisation.html",
+    "achievement": "achievement.html", "transfer_rule": "transfer_rule.html", "ontology": "ontology.html",
+    "term": "term.html", "shapes": "shapes.html", "shape": "shape.html", "generic": "generic.html",
+}
+TERM_TYPES = {OWL + "Class", OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
+              "http://www.w3.org/2000/01/rdf-schema#Class", "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"}
+CONCEPT_TYPES = {C + "Sector", C + "FieldOfStudy", C + "OutcomeType", C + "Dimension", C + "CreditSystem",
+                 C + "OrganisationRole", "http://www.w3.org/2004/02/skos/core#Concept"}
+
+
+def kind_of(site: SiteData, iri: str, desc: Desc) -> str:
+    """Which page shows ``iri``."""
+    t = site.page_type(iri)
+    if t == C + "Unit":
+        return "unit"
+    if t == C + "CompetencyStandard":
+        return "standard"
+    if t == C + "FunctionalArea":
+        return "area"
+    if t == C + "QualificationsFramework":
+        return "framework"
+    if t == C + "FrameworkLevel":
+        return "level"
+    if t == C + "Organisation":
+        return "organisation"
+    if t == C + "Achievement":
+        return "achievement"
+    if t == C + "TransferRule":
+        return "transfer_rule"
+    if t == OWL + "Ontology":
+        return "shapes" if desc.subjects_of_type(SH + "NodeShape") else "ontology"
+    if t == SH + "NodeShape":
+        return "shape"
+    if t in TERM_TYPES:
+        return "term"
+    if t == "http://www.w3.org/2004/02/skos/core#ConceptScheme":
+        return "scheme"
+    if t in CONCEPT_TYPES:
+        return "concept"
+    return "generic"
+
+
+def build_page(kind: str, v: View, iri: str, desc: Desc, t, *, shapes_desc: Desc | None = None, page_no: int = 1) -> dict:
+    if kind == "unit":
+        return pages.unit_page(v, iri, desc)
+    if kind == "standard":
+        return pages.standard_page(v, iri, desc)
+    if kind == "area":
+        return pages.area_page(v, iri, desc)
+    if kind == "framework":
+        return pages.framework_page(v, iri, desc)
+    if kind == "level":
+        return pages.level_page(v, iri, desc, page_no)
+    if kind == "organisation":
+        return pages.organisation_page(v, iri, desc)
+    if kind == "achievement":
+        return pages.achievement_page(v, iri, desc)
+    if kind == "transfer_rule":
+        return pages.transfer_rule_page(v, iri, desc)
+    if kind == "ontology":
+        return pages.ontology_page(v, iri, desc, shapes_desc, t)
+    if kind == "shapes":
+        return pages.shapes_page(v, iri, desc, t)
+    if kind == "shape":
+        return pages.shape_page(v, iri, desc, t)
+    if kind == "term":
+        return pages.term_page(v, iri, desc, shapes_desc, t)
+    if kind == "scheme":
+        return pages.scheme_page(v, iri, desc)
+    if kind == "concept":
+        return pages.concept_page(v, iri, desc)
+    return pages.generic_page(v, iri, desc)
+
+
+def resolve_crumbs(crumbs, v: View, urls, t) -> list[dict]:
+    out = []
+    for target, label in crumbs or ():
+        if target.startswith(("http://", "https://")):
+            out.append({"href": urls.iri(target), "label": label or v.label(target)})
+        else:
+            out.append({"href": urls.page(target), "label": label or t(SECTIONS.get(target, "nav.home"))})
+    return out
+
+
+def item_context(site: SiteData, kind: str, page: dict, iri: str, rdf_triples: Sequence[ox.Triple], urls, v: View,
+                 t, context_url: str, *, embed_jsonld: bool = True) -> dict:
+    """Everything a template needs besides ``p``."""
+    alternates = [(urls.iri(iri, suffix), mt) for suffix, mt in rdf.SUFFIXES.items()]
+    return {
+        "p": page, "kind": kind,
+        "here": urls.iris.path_of(iri) or "",
+        "crumbs": resolve_crumbs(page.get("crumbs"), v, urls, t),
+        "alternates": alternates,
+        "jsonld": rdf.compact_jsonld(rdf_triples, iri, context_url) if embed_jsonld else None,
+    }
+
+
+class Catalogue:
+    """Site data cached per store generation, plus the answers of every catalogue route."""
+
+    def __init__(self, store, base_iri: str, default_lang: str = "zh"):
+        self.store = store
+        self.iris = IriMap(base_iri)
+        self.default_lang = default_lang
+        self._lock = threading.Lock()
+        self._site: SiteData | None = None
+
+    @property
+    def context_url(self) -> str:
+        return self.iris.base + "context.jsonld"
+
+    def site(self) -> SiteData:
+        gen = self.store.generation()
+        site = self._site
+        if site is None or site.generation != gen:
+            with self._lock:
+                site = self._site
+                if site is None or site.generation != gen:
+                    site = self._site = load_site_data(self.store)
+        return site
+
+    def search_index(self) -> SearchIndex:
+        return SearchIndex.for_site(self.site(), self.iris.base)
+
+    # --- items -----------------------------------------------------------------
+    def locate(self, iri: str) -> tuple[str, list[ox.Triple], list[ox.Triple]] | None:
+        """(graph, graph triples, triples describing ``iri``) or None when the IRI is unknown."""
+        site = self.site()
+        if iri in site.graphs:
+            triples = self.store.graph_triples(iri)
+            return (iri, triples, triples) if triples else None
+        graph = graph_of(self.store, iri)
+        if graph is None:
+            return None
+        triples = self.store.graph_triples(graph)
+        return graph, triples, rdf.describe(triples, iri)
+
+    def last_modified(self, iri: str, graph: str) -> float:
+        site = self.site()
+        d = site.last_changed(iri) or site.last_changed(graph)
+        if d:
+            try:
+                return time.mktime(time.strptime(d[:10], "%Y-%m-%d")) - time.timezone
+            except ValueError:
+                pass
+        return site.built_at
+
+    def item_html(self, iri: str, graph_triples, rdf_triples, lang: str, urls, page_no: int = 1) -> str:
+        site = self.site()
+        v = View(site, lang)
+        t = i18n.translator(lang)
+        desc = Desc(graph_triples)
+        kind = kind_of(site, iri, desc)
+        shapes_desc = None
+        if kind in ("ontology", "term"):
+            shapes_desc = Desc(self.store.graph_triples(self.iris.base + "shapes"))
+        page = build_page(kind, v, iri, desc, t, shapes_desc=shapes_desc, page_no=page_no)
+        ctx = item_context(site, kind, page, iri, rdf_triples, urls, v, t, self.context_url)
+        return render_page(TEMPLATES[kind], lang=lang, urls=urls, **ctx)
+
+    def item_rdf(self, iri: str, rdf_triples, media_type: str) -> bytes:
+        return rdf.serialize(rdf_triples, media_type, main=iri, context_url=self.context_url)
+
+    # --- catalogue pages -----------------------------------------------------------
+    def home_context(self, v: View, urls) -> dict:
+        return home_context(v, urls)
+
+    def not_found_html(self, lang: str, urls, missing: str | None) -> str:
+        other = "en" if lang == "zh" else "zh"
+        return render_page("notfound.html", lang=lang, urls=urls, missing=missing, other_t=i18n.translator(other),
+                           suggestion=(missing or "").rstrip("/").rsplit("/", 1)[-1])
+
+
+def home_context(v: View, urls) -> dict:
+    s = v.site
+    counts = [
+        ("count.units", len(s.unit_level) or len(s.of_type(C + "Unit")), urls.page("search", query={"type": "Unit", "q": ""})),
+        ("count.standards", len(s.of_type(C + "CompetencyStandard")), urls.page("standards")),
+        ("count.levels", len(s.of_type(C + "FrameworkLevel")), urls.page("frameworks")),
+        ("count.schemes", len(_schemes(s)), urls.page("vocabularies")),
+        ("count.organisations", len(s.of_type(C + "Organisation")), urls.page("organisations")),
+        ("count.achievements", len(s.of_type(C + "Achievement")), urls.page("achievements")),
+        ("count.transfer_rules", len(s.of_type(C + "TransferRule")), urls.page("transfer-rules")),
+    ]
+    dated = []
+    for iri in s.graphs:
+        d = s.last_changed(iri)
+        if d and iri.startswith(urls.iris.base):
+            dated.append((d, iri))
+    dated.sort(reverse=True)
+    latest = [{"date": d[:10], "ref": v.ref(i), "type": v.label(s.page_type(i)) if s.page_type(i) else ("", ""),
+               "status": v.status(i)} for d, i in dated[:12]]
+    frameworks = v.refs(s.of_type(C + "QualificationsFramework"))
+    return {"p": {"counts": [{"key": k, "n": n, "href": h} for k, n, h in counts], "latest": latest,
+                  "frameworks": [f for f in frameworks if f["iri"].startswith(urls.iris.base)]},
+            "kind": "home", "here": ""}
+
+
+def _schemes(s: SiteData) -> list[str]:
+    return [x for x in s.of_type("http://www.w3.org/2004/02/skos/core#ConceptScheme")
+            if C + "QualificationsFramework" not in s.types.get(x, ())]
+
+
+LIST_SECTIONS = {
+    # path: (class or special, heading key)
+    "frameworks": (C + "QualificationsFramework", "framework.list"),
+    "vocabularies": ("schemes", "vocabularies.title"),
+    "organisations": (C + "Organisation", "organisations.title"),
+    "achievements": (C + "Achievement", "achievements.title"),
+    "transfer-rules": (C + "TransferRule", "transfer_rules.title"),
+}
+
+
+def list_context(v: View, section: str, page_no: int, base: str) -> dict:
+    cls, key = LIST_SECTIONS[section]
+    s = v.site
+    members = _schemes(s) if cls == "schemes" else s.of_type(cls)
+    members = [m for m in members if m.startswith(base)]
+    items = v.refs(members, by_code=True)
+    show_count = cls == "schemes"
+    if show_count:
+        counts: dict[str, int] = {}
+        for c, sch in s.in_scheme.items():
+            counts[sch] = counts.get(sch, 0) + 1
+        for r in items:
+            r["count"] = counts.get(r["iri"], 0)
+    for r in items:
+        st = v.status(r["iri"])
+        r["status_label"] = st["label"] if st else None
+    pg = pages.paginate(items, page_no)
+    return {"p": {"list": pg, "show_count": show_count}, "heading_text": i18n.translator(v.lang)(key),
+            "kind": "list", "here": section}
+
+
+def search_context(cat_index: SearchIndex, v: View, urls, q: str, filters: dict, limit: int = 100) -> dict:
+    t = i18n.translator(v.lang)
+    results = cat_index.search(q, lang=v.lang, **filters) if q else []
+    total = len(results)
+    shown = []
+    for r in results[:limit]:
+        r = dict(r)
+        r["href"] = urls.iri(r["iri"])
+        r["type_label"] = _type_label(v, r["type"])
+        if r["status"]:
+            st = v.status(r["iri"])
+            r["status_label"] = st["label"] if st else None
+        shown.append(r)
+    return {"p": {"q": q, "results": shown, "total": total, "filters": {k: filters.get(k) or "" for k in ("type", "level", "sector", "status")},
+                  "facets": facets(cat_index, v)}, "kind": "search", "here": "search",
+            "query": {"q": q, **{k: x for k, x in filters.items() if x}}}
+
+
+def _type_label(v: View, short: str) -> str:
+    for iri, s in SEARCH_TYPES.items():
+        if s == short:
+            lbl = v.label(iri)
+            if lbl[0] and lbl[0] != iri.rsplit("/", 1)[-1] and ":" not in lbl[0]:
+                return lbl[0]
+    return short
+
+
+def facets(index: SearchIndex, v: View) -> dict:
+    f = index.facets()
+    site = v.site
+    levels = {site.notation.get(lv): lv for lv in site.of_type(C + "FrameworkLevel")
+              if site.in_scheme.get(lv, "").endswith("/gdleqf")}
+    sectors = {site.notation.get(sc): sc for sc in site.of_type(C + "Sector")}
+    statuses = {k: iri for iri, k in pages.STATUS_KEYS.items()}
+    return {
+        "type": [{"value": x, "label": _type_label(v, x)} for x in f["type"]],
+        "level": [{"value": x, "label": v.label(levels[x])[0] if x in levels else x} for x in f["level"]],
+        "sector": [{"value": x, "label": v.label(sectors[x])[0] if x in sectors else ""} for x in f["sector"]],
+        "status": [{"value": x, "label": v.label(statuses[x])[0] if x in statuses else x} for x in f["status"]],
+    }

@@ -1,0 +1,138 @@
+"""Where things are: data IRIs ↔ served paths, and links for the live server or the static build.
+
+A page is named by its *site path* ("" for home, "unit/ICT-SD-301", "standards").
+``LiveUrls`` gives root-relative links (``/unit/ICT-SD-301``); ``StaticUrls`` gives
+links relative to the page being written (``../unit/ICT-SD-301.html``), so the built
+site works from any folder of any static host (and from ``file://``).
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote, urlencode
+
+_UNIT_PART = re.compile(r"^(unit/[^/]+)/(outcome/[^/]+|credit)$")
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+
+
+class IriMap:
+    """The configured base IRI of the data and the served root path."""
+
+    def __init__(self, base_iri: str):
+        self.base = base_iri if base_iri.endswith("/") else base_iri + "/"
+
+    def path_of(self, iri: str) -> str | None:
+        """Site path of a data IRI we mint (``None`` for external IRIs)."""
+        if iri.startswith(self.base):
+            return iri[len(self.base):]
+        if iri + "/" == self.base:
+            return ""
+        return None
+
+    def iri_of(self, path: str) -> str | None:
+        """Data IRI of a served path (``None`` when the path cannot be an IRI we mint)."""
+        path = path.strip("/")
+        if not path or _BAD_IRI_CHARS.search(path):
+            return None
+        return self.base + path
+
+
+class Urls:
+    """Link builder used by the templates (``u``)."""
+
+    static = False
+
+    def __init__(self, iris: IriMap, lang: str = "zh"):
+        self.iris = iris
+        self.lang = lang
+
+    def iri(self, iri: str, fmt: str | None = None) -> str:
+        """Link to the page (or an RDF format) of a data IRI; external IRIs are returned as they are."""
+        path = self.iris.path_of(iri)
+        if path is None:
+            return iri
+        return self.page(path, fmt=fmt)
+
+    def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
+        raise NotImplementedError
+
+    def asset(self, name: str) -> str:
+        raise NotImplementedError
+
+
+class LiveUrls(Urls):
+    """Root-relative links for ``registry serve``."""
+
+    def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
+        url = "/" + quote(path, safe="/-_.~")
+        if fmt:
+            url += "." + fmt
+        q = dict(query or {})
+        if page > 1:
+            q["page"] = page
+        if q:
+            url += "?" + urlencode(q, doseq=True)
+        return url
+
+    def asset(self, name: str) -> str:
+        return "/static/" + name
+
+    def switch_lang(self, path: str, query: dict | None, lang: str) -> str:
+        q = {k: v for k, v in (query or {}).items() if k != "lang"}
+        q["lang"] = lang
+        return "/" + quote(path, safe="/-_.~") + "?" + urlencode(q, doseq=True)
+
+
+class StaticUrls(Urls):
+    """Links relative to the page being written, for the static build.
+
+    Language trees: the default language at the output root, the other under ``{lang}/``.
+    """
+
+    static = True
+
+    def __init__(self, iris: IriMap, lang: str, current: str, *, default_lang: str = "zh", current_page: int = 1):
+        super().__init__(iris, lang)
+        self.default_lang = default_lang
+        self.current = current  # site path of the page being written
+        self.current_page = current_page
+        depth = current.count("/") if current else 0
+        self.up = "../" * depth
+        self.root_up = self.up + ("../" if lang != default_lang else "")
+
+    @staticmethod
+    def file_of(path: str, *, fmt: str | None = None, page: int = 1) -> str:
+        """Output file (relative to the language root) for a site path."""
+        if not path:
+            name = "index"
+        else:
+            name = path
+        if page > 1:
+            name += f"-p{page}"
+        return f"{name}.{fmt or 'html'}"
+
+    def iri(self, iri: str, fmt: str | None = None) -> str:
+        path = self.iris.path_of(iri)
+        if path is None:
+            return iri
+        m = _UNIT_PART.match(path)
+        if m and not fmt:  # parts of a unit are shown on the unit page
+            return self.page(m.group(1)) + "#" + m.group(2).replace("/", "-")
+        return self.page(path, fmt=fmt)
+
+    def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
+        if fmt:  # data files are written once, in the default-language tree
+            return self.root_up + quote(self.file_of(path, fmt=fmt), safe="/-_.~")
+        url = self.up + quote(self.file_of(path, page=page), safe="/-_.~")
+        if query:
+            url += "?" + urlencode(query, doseq=True)
+        return url
+
+    def asset(self, name: str) -> str:
+        return self.root_up + "static/" + name
+
+    def switch_lang(self, path: str, query: dict | None, lang: str) -> str:
+        target = self.file_of(self.current, page=self.current_page)
+        if lang == self.default_lang:
+            return self.root_up + target
+        return self.root_up + lang + "/" + target
