@@ -411,7 +411,7 @@ UNIT_CODE_PREFIX = Sparql(
         ?area skos:notation ?areaCode ; cb:standard ?standard .
         ?standard skos:notation ?standardCode .
         BIND (CONCAT(STR(?standardCode), "-", STR(?areaCode), "-") AS ?expected)
-        FILTER (!STRSTARTS(STR(?value), ?expected))
+        FILTER (REGEX(STR(?value), "^[A-Z][A-Z0-9]{1,7}-[A-Z][A-Z0-9]{1,3}-[1-7][0-9][0-9]$") && !STRSTARTS(STR(?value), ?expected))
     }""",
 )
 
