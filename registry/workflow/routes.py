@@ -155,23 +155,26 @@ def install(app: FastAPI, ctx) -> None:
         return wf.withdraw(user_of(request), sid)
 
     @api.post("/submissions/{sid}/accept", summary="Accept: publish as experimental or stable (接受，注册管理员)")
-    async def accept(request: Request, sid: int, decision: dict = Body(default={"status": "stable"},
+    async def accept(request: Request, sid: int, decision: dict | None = Body(None,
                      examples=[{"status": "stable", "note": "审核通过"}]), _=Security(bearer)):
         user = user_of(request)
+        decision = decision or {}
         result = await run_in_threadpool(wf.accept, user, sid, str(decision.get("status", "stable")), decision.get("note"))
         return JSONResponse(result, status_code=200 if result["published"] else 503)
 
     @api.post("/submissions/{sid}/reject", summary="Reject with a reason (拒绝，注册管理员)")
-    def reject(request: Request, sid: int, decision: dict = Body(..., examples=[{"reason": "评价标准不完整"}]),
+    def reject(request: Request, sid: int, decision: dict | None = Body(None, examples=[{"reason": "评价标准不完整"}]),
                _=Security(bearer)):
-        return wf.reject(user_of(request), sid, str(decision.get("reason") or ""))
+        user = user_of(request)
+        return wf.reject(user, sid, str((decision or {}).get("reason") or ""))
 
     # --- lifecycle, history, diff -----------------------------------------------------------
     @api.post("/items/{item_path:path}/status", summary="Change the status of a published item (状态变更，注册管理员)")
-    async def change_status(request: Request, item_path: str, change: dict = Body(..., examples=[
+    async def change_status(request: Request, item_path: str, change: dict | None = Body(None, examples=[
             {"status": "superseded", "successor": base + "unit/ICT-SD-302", "reason": "新版本"},
             {"status": "retired", "reason": "不再使用"}]), _=Security(bearer)):
         user = user_of(request)
+        change = change or {}
         result = await run_in_threadpool(wf.change_status, user, item_iri(item_path), str(change.get("status", "")),
                                          change.get("successor"), change.get("reason"))
         return JSONResponse(result, status_code=200 if result["published"] else 503)
