@@ -118,6 +118,14 @@ def read_rows(data: bytes | str) -> list[tuple[int, dict]]:
     return rows
 
 
+def _decimal(text: str) -> Literal:
+    """An xsd:decimal as Turtle writes it (``3`` → ``3.0``, ``2.50`` stays as typed)."""
+    lex = str(Decimal(text))
+    if "." not in lex:
+        lex += ".0"
+    return Literal(lex, datatype=XSD.decimal, normalize=False)
+
+
 def csv_to_graph(data: bytes | str, base: str = BASE) -> Graph:
     """The units of a CSV file as an rdflib graph (raises :class:`CsvError` naming row and column)."""
     g = Graph()
@@ -187,9 +195,9 @@ def csv_to_graph(data: bytes | str, base: str = BASE) -> Graph:
         g.add((cv, RDF.type, CB.CreditValue))
         system = row.get("credit_system", "").strip() or "gd-credit"
         g.add((cv, CB.creditSystem, URIRef(system) if ":" in system else ns[f"vocab/credit-system/{system}"]))
-        g.add((cv, CB.creditAmount, Literal(Decimal(credit), datatype=XSD.decimal)))
+        g.add((cv, CB.creditAmount, _decimal(credit)))
         if hours:
-            g.add((cv, CB.notionalHours, Literal(Decimal(hours), datatype=XSD.decimal)))
+            g.add((cv, CB.notionalHours, _decimal(hours)))
         for key, prop in (("criteria", CB.assessmentCriteria), ("remarks", CB.remarks)):
             for v in _split(row.get(key, "")):
                 g.add((unit, prop, Literal(v, lang="zh")))

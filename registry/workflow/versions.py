@@ -191,6 +191,8 @@ def diff(db, item: str, a: int, b: int, store=None) -> dict | None:
             changes.setdefault(key(g, s, p), {"removed": [], "added": []})[side].append(o)
     sentences = []
     for k, ch in sorted(changes.items()):
+        if sorted(map(_show, ch["removed"])) == sorted(map(_show, ch["added"])):
+            continue  # the same values on a rewritten blank node: not a change
         zh_parts, en_parts = [], []
         for x in k:
             if x.startswith("node:"):
