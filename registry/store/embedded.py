@@ -180,8 +180,8 @@ class EmbeddedStore(RegistryStore):
         self.path = None if path is None else Path(path)
         self.read_only = read_only
         self._write_lock = threading.Lock()  # one writer per process (plus the flock across processes)
-        #: test hook: called as ``fault_hook(stage, n)`` during writes ("after-drop", "insert" every
-        #: 1000 quads, "before-commit"); raising from it simulates a failure mid-write
+        #: test hook: called as ``fault_hook(stage, n)`` during writes ("after-drop", "insert" at the
+        #: first quad and every 1000, "before-commit"); raising from it simulates a failure mid-write
         self.fault_hook: Callable[[str, int], None] | None = None
         self._mem: ox.Store | None = None
         self._mem_generation = 0
@@ -272,7 +272,7 @@ class EmbeddedStore(RegistryStore):
     def _hooked(self, quads: Iterable[ox.Quad]):
         hook = self.fault_hook
         for i, q in enumerate(quads, 1):
-            if i % 1000 == 0:
+            if i == 1 or i % 1000 == 0:
                 hook("insert", i)
             yield q
 
@@ -334,12 +334,18 @@ class EmbeddedStore(RegistryStore):
         # leaves the live store untouched; then apply it as one SPARQL Update (one transaction).
         with self._write_lock:
             try:
+                ops = [f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(drop)]
+                if self.fault_hook is not None:
+                    self.fault_hook("after-drop", 0)  # drops staged, not applied
                 staged = list(quads)
                 if self.fault_hook is not None:
                     self.fault_hook("before-commit", len(staged))
-                ops = [f"DROP SILENT GRAPH <{g}>" for g in dict.fromkeys(drop)]
-                if staged:
-                    ops.append("INSERT DATA {\n" + ox.serialize(staged, format=ox.RdfFormat.N_QUADS).decode() + "}")
+                by_graph: dict = {}
+                for q in staged:
+                    by_graph.setdefault(q.graph_name.value, []).append(q.triple)
+                if by_graph:
+                    ops.append("INSERT DATA {\n" + "".join(
+                        f"GRAPH <{g}> {{\n{triples_to_ntriples(ts)}}}\n" for g, ts in by_graph.items()) + "}")
                 self._mem.update(" ;\n".join(ops))
             except (OSError, SyntaxError, ValueError) as e:
                 raise StoreError(f"write failed, nothing was changed: {e}") from e
