@@ -137,8 +137,16 @@ def to_rdflib(triples: Sequence[ox.Triple]) -> Graph:
     return g
 
 
+def by_value(triples: Sequence[ox.Triple]) -> list[ox.Triple]:
+    """Triples with literals in canonical form, as an Oxigraph store returns them ("2.0"^^xsd:decimal → "2")."""
+    s = ox.Store()
+    s.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    return [q.triple for q in s]
+
+
 def same_graph(a: Sequence[ox.Triple], b: Sequence[ox.Triple]) -> bool:
-    """Graph isomorphism (blank nodes compared by structure)."""
+    """Graph isomorphism (blank nodes compared by structure, literals by value)."""
+    a, b = by_value(a), by_value(b)
     if len(a) != len(b):
         return False
     if set(a) == set(b):

@@ -115,7 +115,8 @@ class Workflow:
         """Insert versions n+1 of the items (content without status → status) + events + outbox entry."""
         t = now()
         out = []
-        for item, (content, status) in changes.items():
+        for item in sorted(changes):  # a stable order for versions and events
+            content, status = changes[item]
             prev = [dict(r) for r in c.execute("SELECT n, time, attributed FROM versions WHERE item=? ORDER BY n", (item,))]
             n = (prev[-1]["n"] if prev else 0) + 1
             meta = [*prev, {"n": n, "time": t, "attributed": attributed}]

@@ -281,3 +281,14 @@ def test_bulk_submission_all_or_nothing(env):
     assert len(result["versions"]) == 228
     names = set(env.store.graph_names())
     assert all(BASE + f"unit/ICT-SD-3{i:02d}" in names for i in range(10, 99))
+
+
+def test_resubmitting_what_the_catalogue_serves_is_unchanged(env):
+    """Literals are compared by value: the store gives "2.0"^^xsd:decimal back as "2"."""
+    env.publish(unit_ttl())
+    import pyoxigraph as ox
+
+    served = ox.serialize(env.store.graph_triples(UNIT_NEW), format=ox.RdfFormat.TURTLE)
+    assert b"creditAmount 2.0" not in served  # the store keeps the value, not the lexical form
+    r = env.submit("alice", served)
+    assert r.status_code == 409, r.text
