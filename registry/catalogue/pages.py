@@ -28,7 +28,7 @@ WARN_STATUSES = {"superseded", "retired", "invalid"}
 class Desc:
     """Triples indexed by subject and predicate."""
 
-    __slots__ = ("by_s",)
+    __slots__ = ("by_s", "_rev")
 
     def __init__(self, triples: Iterable[ox.Triple]):
         by_s: dict = {}
@@ -38,6 +38,20 @@ class Desc:
                 d = by_s[t.subject] = defaultdict(list)
             d[t.predicate.value].append(t.object)
         self.by_s = by_s
+        self._rev = None
+
+    def referrers(self, obj, p: str) -> list:
+        """Subjects with ``obj`` as a value of ``p`` (reverse index, built once)."""
+        if self._rev is None:
+            rev: dict = defaultdict(list)
+            for subj, d in self.by_s.items():
+                for pred, objs in d.items():
+                    for o in objs:
+                        if not isinstance(o, ox.Literal):
+                            rev[(o, pred)].append(subj)
+            self._rev = rev
+        key = ox.NamedNode(obj) if isinstance(obj, str) else obj
+        return self._rev.get((key, p), [])
 
     def node(self, iri) -> dict:
         key = ox.NamedNode(iri) if isinstance(iri, str) else iri
@@ -604,7 +618,11 @@ def shape_view(v: View, desc: Desc, shape: str, t) -> dict:
             "anchor": ps.value if isinstance(ps, ox.NamedNode) else None,
         })
     props.sort(key=lambda p: (p["path"]))
+    path = first(n, SH + "path")
     return {"ref": v.ref(shape), "targets": v.refs(iris(n, SH + "targetClass")),
+            "path": _path_text(v, desc, path) if path is not None else None,
+            "path_iri": path.value if isinstance(path, ox.NamedNode) else None,
+            "users": v.refs(x.value for x in desc.referrers(shape, SH + "property") if isinstance(x, ox.NamedNode)),
             "description": v.text(texts(n, SH + "description") or texts(n, RDFS + "comment") or texts(n, SKOS + "definition")),
             "message": v.text(texts(n, SH + "message")),
             "constraints": constraints_in_words(v, desc, ox.NamedNode(shape), t),
@@ -640,10 +658,10 @@ def ontology_page(v: View, iri: str, desc: Desc, shapes_desc: Desc | None, t) ->
             by_domain[d].append(p)
     shapes_by_target: dict[str, list[dict]] = defaultdict(list)
     if shapes_desc is not None:
-        for s in shapes_desc.subjects():
-            if isinstance(s, ox.NamedNode):
-                for tc in iris(shapes_desc.node(s), SH + "targetClass"):
-                    shapes_by_target[tc].append(shape_view(v, shapes_desc, s.value, t))
+        for c in classes:
+            for s in sorted(shapes_desc.referrers(c, SH + "targetClass"), key=str):
+                if isinstance(s, ox.NamedNode):
+                    shapes_by_target[c].append(shape_view(v, shapes_desc, s.value, t))
     page.update({
         "kind": "ontology",
         "classes": [dict(term_view(v, desc, c), properties=[term_view(v, desc, p) for p in by_domain.get(c, [])],
@@ -668,16 +686,14 @@ def term_page(v: View, iri: str, desc: Desc, shapes_desc: Desc | None, t) -> dic
     shapes = []
     used_in = []
     if shapes_desc is not None:
-        for s in shapes_desc.subjects():
-            sn = shapes_desc.node(s)
-            if isinstance(s, ox.NamedNode) and iri in iris(sn, SH + "targetClass"):
-                shapes.append(shape_view(v, shapes_desc, s.value, t))
+        for s in sorted(shapes_desc.referrers(iri, SH + "targetClass"), key=str):
             if isinstance(s, ox.NamedNode):
-                for ps in sn.get(SH + "property", ()):
-                    path = first(shapes_desc.node(ps), SH + "path")
-                    if isinstance(path, ox.NamedNode) and path.value == iri:
-                        used_in.append({"shape": v.ref(s.value), "constraints": constraints_in_words(v, shapes_desc, ps, t),
-                                        "message": v.text(texts(shapes_desc.node(ps), SH + "message"))})
+                shapes.append(shape_view(v, shapes_desc, s.value, t))
+        for ps in sorted(shapes_desc.referrers(iri, SH + "path"), key=str):
+            for owner in shapes_desc.referrers(ps, SH + "property") or [ps]:
+                if isinstance(owner, ox.NamedNode):
+                    used_in.append({"shape": v.ref(owner.value), "constraints": constraints_in_words(v, shapes_desc, ps, t),
+                                    "message": v.text(texts(shapes_desc.node(ps), SH + "message"))})
     onto = iris(desc.node(iri), RDFS + "isDefinedBy")
     page.update({"kind": "term", "term": tv, "shapes": shapes, "used_in": used_in,
                  "properties": [term_view(v, desc, p) for c in PROPERTY_CLASSES for p in desc.subjects_of_type(c)

@@ -83,6 +83,13 @@ class SiteData:
     used_by: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     # forward links of the same predicates: subject -> predicate -> [objects]
     links: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
+    _memo: dict = field(default_factory=dict, repr=False)
+
+    def _cached(self, key, fn):
+        v = self._memo.get(key)
+        if v is None:
+            v = self._memo[key] = fn()
+        return v
 
     # --- derived -------------------------------------------------------------
     def page_type(self, iri: str) -> str | None:
@@ -94,10 +101,19 @@ class SiteData:
     def label_values(self, iri: str) -> list[tuple[str, str]]:
         return self.labels.get(iri) or self.rdfs_labels.get(iri) or []
 
-    def of_type(self, cls: str) -> list[str]:
-        return [s for s, ts in self.types.items() if cls in ts]
-
     def units_of_area(self) -> dict[str, list[str]]:
+        return self._cached("units_of_area", self._units_of_area)
+
+    def units_of_level(self) -> dict[str, list[str]]:
+        return self._cached("units_of_level", self._units_of_level)
+
+    def standard_levels(self) -> dict[str, set[str]]:
+        return self._cached("standard_levels", self._standard_levels)
+
+    def of_type(self, cls: str) -> list[str]:
+        return self._cached(("of_type", cls), lambda: sorted(s for s, ts in self.types.items() if cls in ts))
+
+    def _units_of_area(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for u, a in self.unit_area.items():
             out[a].append(u)
@@ -105,7 +121,7 @@ class SiteData:
             v.sort(key=lambda u: self.notation.get(u, u))
         return out
 
-    def units_of_level(self) -> dict[str, list[str]]:
+    def _units_of_level(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for u, lv in self.unit_level.items():
             out[lv].append(u)
@@ -117,7 +133,7 @@ class SiteData:
         a = self.unit_area.get(unit)
         return self.area_standard.get(a) if a else None
 
-    def standard_levels(self) -> dict[str, set[str]]:
+    def _standard_levels(self) -> dict[str, set[str]]:
         out: dict[str, set[str]] = defaultdict(set)
         for u, lv in self.unit_level.items():
             s = self.unit_standard(u)

@@ -4,6 +4,7 @@ that both the live server (``routes``) and the static build (``build``) use.
 
 from __future__ import annotations
 
+import calendar
 import threading
 import time
 from collections.abc import Sequence
@@ -50,7 +51,7 @@ def kind_of(site: SiteData, iri: str, desc: Desc) -> str:
         return "transfer_rule"
     if t == OWL + "Ontology":
         return "shapes" if desc.subjects_of_type(SH + "NodeShape") else "ontology"
-    if t == SH + "NodeShape":
+    if t in (SH + "NodeShape", SH + "PropertyShape"):
         return "shape"
     if t in TERM_TYPES:
         return "term"
@@ -161,7 +162,7 @@ class Catalogue:
         d = site.last_changed(iri) or site.last_changed(graph)
         if d:
             try:
-                return time.mktime(time.strptime(d[:10], "%Y-%m-%d")) - time.timezone
+                return float(calendar.timegm(time.strptime(d[:10], "%Y-%m-%d")))
             except ValueError:
                 pass
         return site.built_at
@@ -209,7 +210,8 @@ def home_context(v: View, urls) -> dict:
         if d and iri.startswith(urls.iris.base):
             dated.append((d, iri))
     dated.sort(reverse=True)
-    latest = [{"date": d[:10], "ref": v.ref(i), "type": v.label(s.page_type(i)) if s.page_type(i) else ("", ""),
+    t = i18n.translator(v.lang)
+    latest = [{"date": d[:10], "ref": v.ref(i), "type": (type_name(t, s.page_type(i)), v.lang),
                "status": v.status(i)} for d, i in dated[:12]]
     frameworks = v.refs(s.of_type(C + "QualificationsFramework"))
     return {"p": {"counts": [{"key": k, "n": n, "href": h} for k, n, h in counts], "latest": latest,
@@ -272,12 +274,13 @@ def search_context(cat_index: SearchIndex, v: View, urls, q: str, filters: dict,
 
 
 def _type_label(v: View, short: str) -> str:
-    for iri, s in SEARCH_TYPES.items():
-        if s == short:
-            lbl = v.label(iri)
-            if lbl[0] and lbl[0] != iri.rsplit("/", 1)[-1] and ":" not in lbl[0]:
-                return lbl[0]
-    return short
+    return i18n.translator(v.lang)("type." + short) if ("type." + short) in i18n.STRINGS else short
+
+
+def type_name(t, cls: str | None) -> str:
+    """Interface name of a class IRI (for type columns)."""
+    short = SEARCH_TYPES.get(cls or "") or ("Ontology" if (cls or "").endswith("#Ontology") else None)
+    return t("type." + short) if short else (cls or "").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def facets(index: SearchIndex, v: View) -> dict:

@@ -1,3 +1,43 @@
-"""(placeholder: filled by the module's owner)"""
+"""``registry build-site``: write the catalogue as a static site."""
 
-commands: list = []
+from __future__ import annotations
+
+import click
+
+from ..config import Settings
+
+
+@click.command("build-site")
+@click.argument("out", type=click.Path(file_okay=False))
+@click.option("--store", "store_spec", envvar="REGISTRY_STORE", default=None,
+              help="Store folder or sparql:QUERY_URL (default: REGISTRY_STORE or ./registry-data).")
+@click.option("--base-iri", default=None, help="IRI prefix of the data (default: REGISTRY_BASE_IRI or the built-in base).")
+@click.option("--lang", "langs", default="zh,en", show_default=True,
+              help="Languages to build, comma-separated; the first is at the root, the others under {lang}/.")
+@click.option("--no-data", is_flag=True, help="Skip the per-item Turtle/JSON-LD/RDF-XML/N-Triples files.")
+@click.option("--workers", type=int, default=None, help="Rendering processes (default: one per CPU).")
+def build_site_command(out, store_spec, base_iri, langs, no_data, workers):
+    """Write the whole catalogue as static files to OUT/ (relative links, client-side search)."""
+    from ..catalogue.build import build_site
+    from ..store import StoreError, open_store
+
+    settings = Settings(**({"store": store_spec} if store_spec else {}))
+    lang_list = tuple(x.strip() for x in langs.split(",") if x.strip())
+    bad = [x for x in lang_list if x not in ("zh", "en")]
+    if bad or not lang_list:
+        raise click.BadParameter(f"languages must be zh and/or en, not {', '.join(bad) or 'nothing'}", param_hint="--lang")
+    try:
+        store = open_store(settings.store, read_only=not settings.is_remote())
+    except StoreError as e:
+        raise click.ClickException(str(e)) from e
+    try:
+        stats = build_site(store, out, base_iri=base_iri or settings.base_iri, langs=lang_list,
+                           default_lang=lang_list[0], formats=not no_data, workers=workers,
+                           log=lambda m: click.echo(m, err=True))
+    finally:
+        store.close()
+    click.echo(f"{out}: {stats.pages} pages, {stats.data_files} data files, {stats.bytes / 1e6:.1f} MB "
+               f"in {stats.seconds:.1f} s ({stats.pages_per_second:.0f} pages/s)")
+
+
+commands = [build_site_command]

@@ -1,0 +1,260 @@
+"""``registry build-site``: the whole catalogue as static files with relative links.
+
+Output layout (``OUT/``):
+
+* ``index.html``, ``standards.html``, ``search.html``, … and one ``{path}.html`` per IRI
+  (``unit/ICT-SD-301.html``), in the default language; the other language under ``en/`` (or ``zh/``);
+* ``{path}.ttl .jsonld .rdf .nt`` for every item and sub-resource page (written once);
+* ``search-index.json`` (client-side search, same ranking as the server), ``context.jsonld``,
+  ``static/`` (CSS, JS), ``404.html``.
+
+Speed: the facts every page needs come from the bulk queries of ``queries.load_site_data``;
+item graphs come from ONE query per page type (``graphs_of_class``); rendering is split over
+worker processes (fork) that share the fetched data.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import i18n, pages, rdf
+from .pages import Desc, View
+from .queries import C, OWL, SiteData, graphs_of_class, load_site_data
+from .render import STATIC, environment, render_page
+from .search import SearchIndex
+from .service import (LIST_SECTIONS, TEMPLATES, build_page, home_context, item_context, kind_of, list_context,
+                      search_context)
+from .urls import IriMap, StaticUrls, _UNIT_PART
+
+SKOS_SCHEME = "http://www.w3.org/2004/02/skos/core#ConceptScheme"
+#: item classes whose graphs hold pages, in build order (one bulk query each)
+ITEM_CLASSES = [OWL + "Ontology", C + "QualificationsFramework", SKOS_SCHEME, C + "CompetencyStandard",
+                C + "Organisation", C + "Achievement", C + "TransferRule", C + "Unit"]
+
+
+@dataclass
+class BuildStats:
+    pages: int = 0          # HTML files
+    data_files: int = 0     # RDF files
+    bytes: int = 0
+    seconds: float = 0.0
+    query_seconds: float = 0.0
+    render_seconds: float = 0.0
+    units: int = 0
+    by_kind: dict = field(default_factory=dict)
+
+    @property
+    def pages_per_second(self) -> float:
+        return self.pages / self.seconds if self.seconds else 0.0
+
+
+@dataclass
+class Job:
+    iri: str
+    graph: str
+    kind: str
+    pages: int = 1  # paged pages (levels)
+
+
+# state shared with forked workers (set before the pool starts)
+_STATE: dict = {}
+
+
+def _write(path: Path, data: bytes) -> None:
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
+    st = _STATE
+    site: SiteData = st["site"]
+    out: Path = st["out"]
+    iris: IriMap = st["iris"]
+    langs: list[str] = st["langs"]
+    default_lang: str = st["default_lang"]
+    formats: bool = st["formats"]
+    graphs: dict = st["graphs"]
+    jobs: list[Job] = st["jobs"]
+    shapes_desc: Desc | None = st["shapes_desc"]
+    views = {lang: View(site, lang) for lang in langs}
+    ts = {lang: i18n.translator(lang) for lang in langs}
+    context_url = iris.base + "context.jsonld"
+    n_pages = n_data = n_bytes = 0
+    by_kind: dict = {}
+    desc_cache: tuple = (None, None)
+    for i in indexes:
+        job = jobs[i]
+        triples = graphs[job.graph]
+        if desc_cache[0] != job.graph:
+            desc_cache = (job.graph, Desc(triples))
+        desc = desc_cache[1]
+        rdf_triples = triples if job.iri == job.graph else rdf.describe(triples, job.iri)
+        path = iris.path_of(job.iri)
+        if formats:
+            for suffix, mt in rdf.SUFFIXES.items():
+                data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url)
+                _write(out / StaticUrls.file_of(path, fmt=suffix), data)
+                n_data += 1
+                n_bytes += len(data)
+        jsonld = rdf.compact_jsonld(rdf_triples, job.iri, context_url)
+        for lang in langs:
+            v, t = views[lang], ts[lang]
+            root = out if lang == default_lang else out / lang
+            for page_no in range(1, job.pages + 1):
+                urls = StaticUrls(iris, lang, path, default_lang=default_lang, current_page=page_no)
+                page = build_page(job.kind, v, job.iri, desc, t, shapes_desc=shapes_desc, page_no=page_no)
+                ctx = item_context(site, job.kind, page, job.iri, rdf_triples, urls, v, t, context_url,
+                                   embed_jsonld=False)
+                ctx["jsonld"] = jsonld
+                html = render_page(TEMPLATES[job.kind], lang=lang, urls=urls, **ctx).encode("utf-8")
+                _write(root / StaticUrls.file_of(path, page=page_no), html)
+                n_pages += 1
+                n_bytes += len(html)
+                by_kind[job.kind] = by_kind.get(job.kind, 0) + 1
+    return n_pages, n_data, n_bytes, by_kind
+
+
+def plan_jobs(site: SiteData, graphs: dict[str, list[ox.Triple]], iris: IriMap) -> list[Job]:
+    """One job per IRI that gets a page: each item and the sub-resources its graph describes
+    (parts of a unit — outcomes, credit — are shown on the unit page)."""
+    jobs: list[Job] = []
+    per_level = site.units_of_level()
+    for g in sorted(graphs):
+        if iris.path_of(g) is None:
+            continue  # e.g. labels republished for external IRIs
+        triples = graphs[g]
+        subjects = sorted({t.subject.value for t in triples if isinstance(t.subject, ox.NamedNode)})
+        gdesc = None
+        for s in subjects:
+            path = iris.path_of(s)
+            if path is None or not path or _UNIT_PART.match(path):
+                continue
+            if s != g and not s.startswith(iris.base):
+                continue
+            if gdesc is None:
+                gdesc = Desc(triples)
+            kind = kind_of(site, s, gdesc)
+            n = 1
+            if kind == "level":
+                n = max(1, -(-len(per_level.get(s, ())) // pages.PAGE_SIZE))
+            jobs.append(Job(s, g, kind, n))
+    return jobs
+
+
+def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] = ("zh", "en"),
+               default_lang: str = "zh", formats: bool = True, workers: int | None = None,
+               log: Callable[[str], None] | None = None) -> BuildStats:
+    """Write the static catalogue of ``store`` to ``out``; returns what was written and how fast."""
+    log = log or (lambda m: None)
+    t0 = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    iris = IriMap(base_iri)
+    stats = BuildStats()
+    site = load_site_data(store)
+    graphs: dict[str, list[ox.Triple]] = {}
+    for cls in ITEM_CLASSES:
+        for g, ts in graphs_of_class(store, cls).items():
+            graphs.setdefault(g, ts)
+    shapes_iri = iris.base + "shapes"
+    shapes_desc = Desc(graphs[shapes_iri]) if shapes_iri in graphs else None
+    stats.query_seconds = time.perf_counter() - t0
+    stats.units = len(site.of_type(C + "Unit"))
+    log(f"queried the store in {stats.query_seconds:.2f} s ({len(graphs)} item graphs, {stats.units} units)")
+
+    jobs = plan_jobs(site, graphs, iris)
+    # folders, once
+    roots = [out if lang == default_lang else out / lang for lang in langs]
+    dirs = {os.path.dirname(StaticUrls.file_of(iris.path_of(j.iri))) for j in jobs}
+    for root in roots:
+        for d in dirs:
+            (root / d).mkdir(parents=True, exist_ok=True)
+    # assets, context and search index
+    if (out / "static").exists():
+        shutil.rmtree(out / "static")
+    shutil.copytree(STATIC, out / "static")
+    _write(out / "context.jsonld", json.dumps(rdf.context_document(), ensure_ascii=False, indent=1).encode("utf-8"))
+    index = SearchIndex(site, iris.base)
+    index_doc = index.to_json(lambda iri: _page_path(iris, iri))
+    _write(out / "search-index.json", json.dumps(index_doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+
+    # catalogue pages (few) in this process
+    env = environment()
+    for name in set(TEMPLATES.values()) | {"home.html", "list.html", "standards.html", "search.html", "notfound.html"}:
+        env.get_template(name)
+    for lang, root in zip(langs, roots):
+        stats.pages += _catalogue_pages(site, index, iris, lang, default_lang, root)
+
+    # item pages in worker processes
+    t1 = time.perf_counter()
+    _STATE.update(site=site, out=out, iris=iris, langs=list(langs), default_lang=default_lang, formats=formats,
+                  graphs=graphs, jobs=jobs, shapes_desc=shapes_desc)
+    workers = workers or os.cpu_count() or 1
+    chunks = [list(range(i, len(jobs), workers)) for i in range(workers)]
+    if workers > 1 and len(jobs) > 200 and "fork" in multiprocessing.get_all_start_methods():
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            results = pool.map(_render_jobs, chunks)
+    else:
+        results = [_render_jobs(list(range(len(jobs))))]
+    _STATE.clear()
+    for n_pages, n_data, n_bytes, by_kind in results:
+        stats.pages += n_pages
+        stats.data_files += n_data
+        stats.bytes += n_bytes
+        for k, v in by_kind.items():
+            stats.by_kind[k] = stats.by_kind.get(k, 0) + v
+    stats.render_seconds = time.perf_counter() - t1
+    stats.seconds = time.perf_counter() - t0
+    log(f"wrote {stats.pages} pages and {stats.data_files} data files in {stats.seconds:.2f} s "
+        f"({stats.pages_per_second:.0f} pages/s)")
+    return stats
+
+
+def _page_path(iris: IriMap, iri: str) -> str:
+    path = iris.path_of(iri) or iri
+    m = _UNIT_PART.match(path)
+    return m.group(1) if m else path
+
+
+def _catalogue_pages(site: SiteData, index: SearchIndex, iris: IriMap, lang: str, default_lang: str, root: Path) -> int:
+    v = View(site, lang)
+    t = i18n.translator(lang)
+    n = 0
+
+    def write(path: str, template: str, ctx: dict, page_no: int = 1):
+        nonlocal n
+        urls = StaticUrls(iris, lang, path, default_lang=default_lang, current_page=page_no)
+        ctx = dict(ctx)
+        if callable(ctx.get("p")):
+            ctx["p"] = ctx["p"](urls)
+        html = render_page(template, lang=lang, urls=urls, **ctx)
+        _write(root / StaticUrls.file_of(path, page=page_no), html.encode("utf-8"))
+        n += 1
+
+    root.mkdir(parents=True, exist_ok=True)
+    urls0 = StaticUrls(iris, lang, "", default_lang=default_lang)
+    write("", "home.html", home_context(v, urls0))
+    write("standards", "standards.html", {"p": pages.standards_list(v), "kind": "standards", "here": "standards",
+                                          "crumbs": [{"href": None, "label": t("nav.standards")}]})
+    for section in LIST_SECTIONS:
+        first = list_context(v, section, 1, iris.base)
+        for page_no in range(1, first["p"]["list"]["pages"] + 1):
+            c = list_context(v, section, page_no, iris.base)
+            c["crumbs"] = [{"href": None, "label": c["heading_text"]}]
+            write(section, "list.html", c, page_no)
+    sc = search_context(index, v, urls0, "", {})
+    sc["crumbs"] = [{"href": None, "label": t("nav.search")}]
+    sc["search_index_url"] = urls0.root_up + "search-index.json"
+    write("search", "search.html", sc)
+    other = "en" if lang == "zh" else "zh"
+    write("404", "notfound.html", {"missing": None, "other_t": i18n.translator(other), "kind": "notfound"})
+    return n
