@@ -289,9 +289,12 @@ def test_credits_are_positive_and_hkqf_hours_are_ten_per_credit(graphs):
 
 def test_units_state_notional_hours_and_realistic_credit(graphs):
     for g, u in all_units(graphs):
-        _, amount, hours = credit(g, u)
+        system, amount, hours = credit(g, u)
         assert hours is not None and hours > 0, u
         assert Decimal(1) <= amount <= Decimal(6), u
+        if system == GD_CREDIT:
+            # the estimate the standards' editorial notes state (the GD rule itself is unpublished)
+            assert hours == 18 * amount, f"{u}: 18 notional hours per GD credit, as the editorial note says"
 
 
 # -- achievements and transfer rules --------------------------------------------------------------
