@@ -128,6 +128,16 @@ def _types_in_store(ctx, iris: list[str]) -> dict[str, set[str]]:
     return out
 
 
+def existing_graphs(store, iris: list[str]) -> set[str]:
+    """Which of ``iris`` name a graph in the store (published items)."""
+    found: set[str] = set()
+    for i in range(0, len(iris), 200):
+        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
+        rows = store.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+        found |= {r["g"].value for r in rows}
+    return found
+
+
 def _existing(ctx, iris: list[str]) -> set[str]:
     """Which of ``iris`` are described in the public registry."""
     found: set[str] = set()
@@ -207,21 +217,27 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysi
     from .versions import latest_versions
 
     latest = latest_versions(db, list(an.items))
+    in_store = existing_graphs(ctx.store, [i for i in an.items if i not in latest])
     for item, rep in an.items.items():
         v = latest.get(item)
-        if v is None:
+        if v is not None:
+            published_triples, label = rdf.from_ntriples(v["ntriples"]), f"第 {v['n']} 版|version {v['n']}"
+        elif item in in_store:  # loaded with `registry load`, never changed through the workflow
+            published_triples, label = ctx.store.graph_triples(item), "已发布版本|the published item"
+        else:
             continue
         rep.exists = True
-        if v["status"] in FINAL_STATUSES:
-            rep.add("final", f"{item} 的状态为 {rdf.STATUS_NAMES.get(v['status'])}，不能再修改",
-                    f"{item} is {rdf.STATUS_NAMES.get(v['status'])} and can no longer change")
+        status = rdf.status_of(item, published_triples)
+        if status in FINAL_STATUSES:
+            rep.add("final", f"{item} 的状态为 {rdf.STATUS_NAMES.get(status)}，不能再修改",
+                    f"{item} is {rdf.STATUS_NAMES.get(status)} and can no longer change")
             continue
-        published = rdf.content_of(item, rdf.from_ntriples(v["ntriples"]))
+        published = rdf.content_of(item, published_triples)
         mine = rdf.content_of(item, rep.content)
         if rdf.same_graph(published, mine):
             rep.unchanged = True
-            rep.add("unchanged", f"{item} 与已发布的第 {v['n']} 版相同，未作修改", f"{item} is unchanged from published version {v['n']}",
-                    severity="info")
+            zh, en = label.split("|")
+            rep.add("unchanged", f"{item} 与{zh}相同，未作修改", f"{item} is unchanged from {en}", severity="info")
 
     # 3. references to registry IRIs resolve (in the submission or in the registry)
     base = ctx.settings.base_iri

@@ -115,6 +115,9 @@ class Workflow:
         """Insert versions n+1 of the items (content without status → status) + events + outbox entry."""
         t = now()
         out = []
+        from .checks import existing_graphs
+
+        in_store = existing_graphs(self.ctx.store, sorted(changes))
         for item in sorted(changes):  # a stable order for versions and events
             content, status = changes[item]
             prev = [dict(r) for r in c.execute("SELECT n, time, attributed FROM versions WHERE item=? ORDER BY n", (item,))]
@@ -124,7 +127,7 @@ class Workflow:
             c.execute("INSERT INTO versions (item, n, time, status, user_id, org_id, attributed, submission_id, note, ntriples)"
                       " VALUES (?,?,?,?,?,?,?,?,?,?)",
                       (item, n, t, status, user.id, org_id, attributed, submission_id, note, rdf.to_ntriples(triples)))
-            etype = event_type or ("create" if n == 1 else "update")
+            etype = event_type or ("create" if n == 1 and item not in in_store else "update")
             c.execute("INSERT INTO events (time, type, item, version, status, org_id, org_iri) VALUES (?,?,?,?,?,?,?)",
                       (t, etype, item, n, status, org_id, attributed))
             out.append({"item": item, "version": n, "version_iri": rdf.version_iri(item, n),
@@ -305,21 +308,28 @@ class Workflow:
         self.apply_pending()
         with self.db.write() as c:
             row = c.execute("SELECT * FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (item,)).fetchone()
-            if row is None:
-                raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
-            current = rdf.STATUS_NAMES.get(row["status"], row["status"])
+            if row is not None:
+                published = rdf.from_ntriples(row["ntriples"])
+                current_iri = row["status"]
+            else:  # an item loaded with `registry load`: its first recorded version starts here
+                published = self.ctx.store.graph_triples(item)
+                current_iri = rdf.status_of(item, published)
+                if not published or current_iri is None:
+                    raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
+            current = rdf.STATUS_NAMES.get(current_iri, current_iri)
             if status not in TRANSITIONS.get(current, set()):
                 allowed = sorted(TRANSITIONS.get(current, set()))
                 raise WorkflowError(409, f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
                                     f"cannot change {item} from {current} to {status} "
                                     f"(allowed: {', '.join(allowed) or 'none'})", current=current, allowed=allowed)
-            content = rdf.content_of(item, rdf.from_ntriples(row["ntriples"]))
+            content = rdf.content_of(item, published)
             if status == "superseded":
                 if not successor:
                     raise WorkflowError(422, "取代（superseded）必须给出继任条目（successor）",
                                         "superseding needs a successor item (successor)")
                 succ = c.execute("SELECT status FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (successor,)).fetchone()
-                if successor == item or succ is None or succ["status"] not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
+                succ_status = succ["status"] if succ else rdf.status_of(successor, self.ctx.store.graph_triples(successor))
+                if successor == item or succ_status not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
                     raise WorkflowError(422, f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
                                         f"the successor {successor} must be another published, valid item (stable or experimental)")
                 content.append(rdf.ox.Triple(rdf.ox.NamedNode(item), rdf.P_REPLACED_BY, rdf.ox.NamedNode(successor)))

@@ -234,3 +234,25 @@ def test_audit_log_records_every_write(env):
     log = env.client.get("/api/audit", headers=env.h("admin")).json()["audit"]
     actions = [(a["action"], a["user"]) for a in log[:3]]
     assert actions == [("status", "registrar"), ("accept", "registrar"), ("submit", "alice")]
+
+
+# --- items loaded with `registry load` (no recorded versions yet) ---------------------------------
+
+def test_shipped_items_can_be_updated_and_change_status(env):
+    shipped = BASE + "unit/ICT-SD-301"
+    ttl = ox.serialize(env.store.graph_triples(shipped), format=ox.RdfFormat.TURTLE).decode("utf-8")
+    r = env.submit("alice", ttl)
+    assert r.status_code == 409, r.text  # unchanged from what is published
+    assert "unchanged from the published item" in r.json()["report"]["items"][0]["results"][0]["message"]["en"]
+    changed = ttl.replace("@prefix", "@prefix", 1) + (
+        f'<{shipped}> <http://www.w3.org/2004/02/skos/core#altLabel> "网页前端"@zh .\n')
+    result = env.publish(changed)
+    assert result["versions"][0]["version"] == 1 and result["versions"][0]["event"] == "update"
+    assert env.store.ask(f'ASK {{ <{shipped}> <http://www.w3.org/2004/02/skos/core#altLabel> "网页前端"@zh }}')
+    # status changes of shipped items: supersede one shipped unit by another
+    old = BASE + "unit/ICT-SD-201"
+    r = env.set_status(old, "superseded", successor=shipped)
+    assert r.status_code == 200, r.text
+    assert r.json()["from"] == "stable" and r.json()["versions"][0]["version"] == 1
+    assert status_in_store(env, old) == REG + "statusSuperseded"
+    assert env.client.get("/api/changes").json()["events"][-1]["type"] == "status"
