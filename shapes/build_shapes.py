@@ -379,14 +379,19 @@ def concept(cn, ce, *, scheme=None, notation_required=True, extra_props=()):
 
 # --------------------------------------------------------------------------------------------------
 # SHACL-SPARQL constraints (only what SHACL Core cannot say)
+#
+# rdflib orders the triple patterns of a query when it prepares it, before $this is bound, preferring
+# patterns whose variables occur most often. Each query therefore mentions $this more often than any
+# other variable ("$this a cb:Unit" too), so evaluation starts from the focus node and follows index
+# lookups, instead of scanning every unit for every unit (quadratic on large submissions).
 
 UNIT_CODE_UNIQUE = Sparql(
     "code-unique", ("单元编号唯一", "unit code is unique"),
     ("单元编号 {?value} 已被另一个单元 <{?other}> 使用。每个单元的编号必须唯一：请改用未被占用的序号。",
      "The unit code {?value} is already used by another unit <{?other}>. Unit codes must be unique: use an unused serial number."),
     """SELECT $this ?value ?other WHERE {
-        $this skos:notation ?value .
-        ?other a cb:Unit ; skos:notation ?value .
+        $this a cb:Unit ; skos:notation ?value .
+        ?other skos:notation ?value ; a cb:Unit .
         FILTER (?other != $this)
     }""",
 )
@@ -396,7 +401,7 @@ UNIT_CODE_LEVEL = Sparql(
     ("单元编号 {?value} 中的级别数字与单元的级别（cb:level，第 {?levelCode} 级）不一致。编号最后一段的第一位数字必须等于级别，例如 3 级单元写成 …-301。",
      "The level digit in the unit code {?value} does not agree with the unit's level (cb:level, level {?levelCode}). The first digit of the last part of the code must be the level, e.g. …-301 for a level-3 unit."),
     """SELECT $this ?value ?levelCode WHERE {
-        $this skos:notation ?value ; cb:level ?level .
+        $this a cb:Unit ; skos:notation ?value ; cb:level ?level .
         ?level skos:notation ?levelCode .
         FILTER (REGEX(STR(?value), "-[1-7][0-9][0-9]$") && SUBSTR(STR(?value), STRLEN(STR(?value)) - 2, 1) != STR(?levelCode))
     }""",
@@ -407,7 +412,7 @@ UNIT_CODE_PREFIX = Sparql(
     ("单元编号 {?value} 必须以所属标准代码和职能范畴代码开头，即 {?expected}…（标准代码-职能范畴代码-级别数字+两位序号）。请更正编号或所属职能范畴（cb:functionalArea）。",
      "The unit code {?value} must start with the codes of its standard and functional area, i.e. {?expected}… (standard code-area code-level digit+2-digit serial). Correct the code or the functional area (cb:functionalArea)."),
     """SELECT $this ?value ?expected WHERE {
-        $this skos:notation ?value ; cb:functionalArea ?area .
+        $this a cb:Unit ; skos:notation ?value ; cb:functionalArea ?area .
         ?area skos:notation ?areaCode ; cb:standard ?standard .
         ?standard skos:notation ?standardCode .
         BIND (CONCAT(STR(?standardCode), "-", STR(?areaCode), "-") AS ?expected)
@@ -420,8 +425,8 @@ STANDARD_CODE_UNIQUE = Sparql(
     ("标准代码 {?value} 已被另一个行业能力标准 <{?other}> 使用。请改用未被占用的代码。",
      "The standard code {?value} is already used by another competency standard <{?other}>. Use an unused code."),
     """SELECT $this ?value ?other WHERE {
-        $this skos:notation ?value .
-        ?other a cb:CompetencyStandard ; skos:notation ?value .
+        $this a cb:CompetencyStandard ; skos:notation ?value .
+        ?other skos:notation ?value ; a cb:CompetencyStandard .
         FILTER (?other != $this)
     }""",
 )
