@@ -292,3 +292,33 @@ def test_resubmitting_what_the_catalogue_serves_is_unchanged(env):
     assert b"creditAmount 2.0" not in served  # the store keeps the value, not the lexical form
     r = env.submit("alice", served)
     assert r.status_code == 409, r.text
+
+
+# --- dev mode and the API description ---------------------------------------------------------------
+
+def test_no_default_credentials_and_dev_mode_prints_an_admin_token_once(tmp_path, shipped_nquads, capsys):
+    from .conftest import make_env
+
+    env = make_env(tmp_path / "a", shipped_nquads)
+    assert "token" not in capsys.readouterr().out
+    names = [r[0] for r in env.db.read().execute("SELECT name FROM users")]
+    assert "dev-admin" not in names  # no account is created without --dev
+    env.store.close()
+    dev = make_env(tmp_path / "b", shipped_nquads, dev=True)
+    out = capsys.readouterr().out
+    token = out.rsplit(":", 1)[1].strip()
+    assert out.count("gdr_") == 1 and token.startswith("gdr_")
+    assert dev.client.get("/api/me", headers={"Authorization": f"Bearer {token}"}).json()["role"] == "admin"
+    dev.store.close()
+
+
+def test_openapi_documents_the_workflow(env):
+    doc = env.client.get("/openapi.json").json()
+    paths = doc["paths"]
+    for p in ("/api/validate", "/api/submissions", "/api/submissions/{sid}/accept", "/api/submissions/{sid}/reject",
+              "/api/items/{item_path}/status", "/api/items/{item_path}/history", "/api/items/{item_path}/diff",
+              "/api/changes", "/api/changes.atom"):
+        assert p in paths, p
+    body = paths["/api/submissions"]["post"]["requestBody"]["content"]
+    assert {"text/turtle", "application/ld+json", "text/csv"} <= set(body)
+    assert "HTTPBearer" in doc["components"]["securitySchemes"]
