@@ -281,24 +281,46 @@ def install(app: FastAPI, ctx) -> None:
         return Response(rdf.serialize(triples, RDF_OFFERS[mt]), media_type=mt, headers=headers)
 
     # --- ?_versionAt= and ?_view=history on item IRIs ---------------------------------------
-    @app.middleware("http")
-    async def version_params(request: Request, call_next):
+    def version_params(request: Request) -> Response:
         qp = request.query_params
         path = request.url.path
-        if request.method in ("GET", "HEAD") and not path.startswith("/api/") and ("_versionAt" in qp or qp.get("_view") == "history"):
-            rest = urlencode([(k, v) for k, v in qp.multi_items() if k not in ("_versionAt", "_view")])
-            item = item_iri(path)
-            if qp.get("_view") == "history":
-                return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
-            try:
-                n = versions.version_number_at(wf.db, item, qp["_versionAt"])
-            except ValueError as e:
-                return _error(400, f"_versionAt 应为 ISO 日期或日期时间：{qp['_versionAt']}", str(e))
-            if n is None:
-                return _error(404, f"{item} 在 {qp['_versionAt']} 时没有已发布的版本",
-                              f"{item} had no published version at {qp['_versionAt']}")
-            return RedirectResponse(f"{path}/v/{n}" + (f"?{rest}" if rest else ""), status_code=303)
-        return await call_next(request)
+        rest = urlencode([(k, v) for k, v in qp.multi_items() if k not in ("_versionAt", "_view")])
+        if qp.get("_view") == "history":
+            return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
+        item = item_iri(path)
+        try:
+            n = versions.version_number_at(wf.db, item, qp["_versionAt"])
+        except ValueError as e:
+            return _error(400, f"_versionAt 应为 ISO 日期或日期时间：{qp['_versionAt']}", str(e))
+        if n is None:
+            return _error(404, f"{item} 在 {qp['_versionAt']} 时没有已发布的版本",
+                          f"{item} had no published version at {qp['_versionAt']}")
+        return RedirectResponse(f"{path}/v/{n}" + (f"?{rest}" if rest else ""), status_code=303)
+
+    app.add_middleware(VersionParamsMiddleware, handler=version_params)
+
+
+class VersionParamsMiddleware:
+    """Pure ASGI middleware: answers ``?_versionAt=`` and ``?_view=history`` on item paths.
+
+    Every other request passes straight through (no per-request cost beyond a
+    substring test on the query string), so the SPARQL endpoint is not slowed down.
+    """
+
+    def __init__(self, app, handler):
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD"):
+            qs = scope.get("query_string", b"")
+            if (b"_versionAt=" in qs or b"_view=history" in qs) and not scope["path"].startswith("/api/"):
+                request = Request(scope, receive)
+                if "_versionAt" in request.query_params or request.query_params.get("_view") == "history":
+                    response = await run_in_threadpool(self.handler, request)
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
 
 
 def _dev_admin(wf: Workflow) -> None:

@@ -256,3 +256,15 @@ def test_shipped_items_can_be_updated_and_change_status(env):
     assert r.json()["from"] == "stable" and r.json()["versions"][0]["version"] == 1
     assert status_in_store(env, old) == REG + "statusSuperseded"
     assert env.client.get("/api/changes").json()["events"][-1]["type"] == "status"
+
+
+def test_pages_escape_what_people_wrote(env):
+    evil = "<script>alert(1)</script>"
+    env.publish(unit_ttl(statement=evil))
+    env.publish(unit_ttl(statement="安全的说明。"))
+    env.set_status(UNIT_NEW, "retired", reason=evil)
+    pages = [env.client.get(u, headers={"Accept": "text/html"}).text for u in (
+        "/api/items/unit/ICT-SD-309/history", "/api/items/unit/ICT-SD-309/diff?from=1&to=2", "/unit/ICT-SD-309/v/1")]
+    for page in pages:
+        assert "<script>alert" not in page
+    assert "&lt;script&gt;alert" in pages[0] and "&lt;script&gt;alert" in pages[1] and "&lt;script&gt;alert" in pages[2]
