@@ -118,7 +118,8 @@ class ValidationReport:
             return w["ok"]
         parts = [r.to_text(lang) for r in self.results]
         summary = w["summary"].format(v=self.count("Violation"), w=self.count("Warning"), i=self.count("Info"))
-        parts.append(summary + " " + (w["conforms"] if self.conforms else w["fails"]))
+        sep = "" if lang == "zh" else " "
+        parts.append(summary + sep + (w["conforms"] if self.conforms else w["fails"]))
         return "\n\n".join(parts)
 
     def to_turtle(self) -> str:

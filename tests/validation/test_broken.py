@@ -134,3 +134,17 @@ def test_cli_missing_path():
     result = _run("no/such/file.ttl")
     assert result.exit_code == 2
     assert result.stderr.startswith("no/such/file.ttl:1:1: ")
+
+
+def test_installed_command_exit_status():
+    """The real process (not CliRunner): exit 0 with a warning, 1 with a violation."""
+    import subprocess
+    import sys
+
+    base = [sys.executable, "-m", "registry.cli", "validate", "--no-shipped", "--with", str(REFERENCE), "--lang", "en"]
+    ok = subprocess.run([*base, str(BROKEN / "missing-en-label.ttl")], capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    assert "Warning" in ok.stdout and "has no English name" in ok.stdout
+    bad = subprocess.run([*base, str(BROKEN / "missing-zh-label.ttl")], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 1, bad.stderr
+    assert "has no Chinese name" in bad.stdout
