@@ -66,8 +66,9 @@ def parse_rdf(data: bytes | str, *, source: str, fmt: str | None = None) -> list
     """Parse ``data`` (Turtle unless ``fmt`` says otherwise) into triples.
 
     Quad formats (TriG, N-Quads) are accepted; their graph names are dropped.
-    Raises :class:`RdfSyntaxError` with the position pyoxigraph reports (JSON-LD
-    errors that are not about the JSON text itself carry no position: 1:1).
+    Raises :class:`RdfSyntaxError` with the position pyoxigraph reports. Turtle,
+    N-Triples and JSON text errors have one; RDF/XML errors and JSON-LD errors that
+    are not about the JSON text itself carry none and are reported at 1:1.
     """
     if isinstance(data, str):
         data = data.encode("utf-8")
