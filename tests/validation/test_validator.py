@@ -136,3 +136,16 @@ def test_authoring_guide_example_validates():
     # and the same example, written in the guide, is the file
     guide = (ROOT / "docs" / "authoring.md").read_text("utf-8")
     assert example.read_text("utf-8").strip() in guide
+
+
+def test_example_against_the_shipped_store(shipped_store):
+    """The store (ontology, shapes and vocabularies loaded as items) is the context of a submission."""
+    v = Validator(reference_paths=[])
+    example = ROOT / "docs" / "examples" / "example-standard.ttl"
+    report = v.validate({"example.ttl": parse_rdf_file(example)}, store=shipped_store)
+    assert report.conforms and report.results == [], report.to_text("en")
+    # an existing shipped unit code is a duplicate when reused under a new IRI
+    text = example.read_text("utf-8").replace('skos:notation "LOG-WH-201"', 'skos:notation "ICT-SD-201"')
+    dup = v.validate({"example.ttl": parse_rdf(text, source="example.ttl")}, store=shipped_store)
+    messages = [r.message["en"] for r in dup.results if r.constraint == "SPARQLConstraintComponent"]
+    assert any("<https://w3id.org/gdlecb/unit/ICT-SD-201>" in m for m in messages), dup.to_text("en")
