@@ -8,9 +8,9 @@ Output layout (``OUT/``):
 * ``search-index.json`` (client-side search, same ranking as the server), ``context.jsonld``,
   ``static/`` (CSS, JS), ``404.html``.
 
-Speed: the facts every page needs come from the bulk queries of ``queries.load_site_data``;
-item graphs come from ONE query per page type (``graphs_of_class``); rendering is split over
-worker processes (fork) that share the fetched data.
+Speed: everything comes from ONE bulk query (all quads of the public dataset, grouped by named
+graph, see ``queries.load_site_data``), never one query per page; rendering is split over worker
+processes (fork) that share the fetched data.
 """
 
 from __future__ import annotations
@@ -28,17 +28,13 @@ import pyoxigraph as ox
 
 from . import i18n, pages, rdf
 from .pages import Desc, View
-from .queries import C, OWL, SiteData, graphs_of_class, load_site_data
+from .queries import C, SiteData, load_site_data
 from .render import STATIC, environment, render_page
 from .search import SearchIndex
 from .service import (LIST_SECTIONS, TEMPLATES, build_page, home_context, item_context, kind_of, list_context,
                       search_context)
 from .urls import IriMap, StaticUrls, _UNIT_PART
 
-SKOS_SCHEME = "http://www.w3.org/2004/02/skos/core#ConceptScheme"
-#: item classes whose graphs hold pages, in build order (one bulk query each)
-ITEM_CLASSES = [OWL + "Ontology", C + "QualificationsFramework", SKOS_SCHEME, C + "CompetencyStandard",
-                C + "Organisation", C + "Achievement", C + "TransferRule", C + "Unit"]
 
 
 @dataclass
@@ -49,6 +45,7 @@ class BuildStats:
     seconds: float = 0.0
     query_seconds: float = 0.0
     render_seconds: float = 0.0
+    cpu_seconds: float = 0.0  # user + system CPU of this process and its workers (machine-load independent)
     units: int = 0
     by_kind: dict = field(default_factory=dict)
 
@@ -90,22 +87,26 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
     context_url = iris.base + "context.jsonld"
     n_pages = n_data = n_bytes = 0
     by_kind: dict = {}
-    desc_cache: tuple = (None, None)
+    desc_cache: tuple = (None, None, None)
     for i in indexes:
         job = jobs[i]
         triples = graphs[job.graph]
-        if desc_cache[0] != job.graph:
-            desc_cache = (job.graph, Desc(triples))
-        desc = desc_cache[1]
-        rdf_triples = triples if job.iri == job.graph else rdf.describe(triples, job.iri)
+        if job.iri == job.graph:
+            rdf_triples = triples
+            desc = Desc(triples) if desc_cache[0] != job.graph else desc_cache[1]
+        else:
+            if desc_cache[0] != job.graph:
+                desc_cache = (job.graph, Desc(triples), rdf.subject_index(triples))
+            desc = desc_cache[1]
+            rdf_triples = rdf.describe(triples, job.iri, desc_cache[2])
         path = iris.path_of(job.iri)
+        jsonld = rdf.compact_jsonld(rdf_triples, job.iri, context_url)
         if formats:
             for suffix, mt in rdf.SUFFIXES.items():
-                data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url)
+                data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url, jsonld_doc=jsonld)
                 _write(out / StaticUrls.file_of(path, fmt=suffix), data)
                 n_data += 1
                 n_bytes += len(data)
-        jsonld = rdf.compact_jsonld(rdf_triples, job.iri, context_url)
         for lang in langs:
             v, t = views[lang], ts[lang]
             root = out if lang == default_lang else out / lang
@@ -156,15 +157,14 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     """Write the static catalogue of ``store`` to ``out``; returns what was written and how fast."""
     log = log or (lambda m: None)
     t0 = time.perf_counter()
+    c0 = os.times()
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     iris = IriMap(base_iri)
     stats = BuildStats()
-    site = load_site_data(store)
-    graphs: dict[str, list[ox.Triple]] = {}
-    for cls in ITEM_CLASSES:
-        for g, ts in graphs_of_class(store, cls).items():
-            graphs.setdefault(g, ts)
+    site = load_site_data(store, keep_graphs=True)  # ONE bulk query: every page is rendered from it
+    graphs: dict[str, list[ox.Triple]] = site.graph_triples or {}
+    site.graph_triples = None
     shapes_iri = iris.base + "shapes"
     shapes_desc = Desc(graphs[shapes_iri]) if shapes_iri in graphs else None
     stats.query_seconds = time.perf_counter() - t0
@@ -214,6 +214,9 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
             stats.by_kind[k] = stats.by_kind.get(k, 0) + v
     stats.render_seconds = time.perf_counter() - t1
     stats.seconds = time.perf_counter() - t0
+    c1 = os.times()
+    stats.cpu_seconds = (c1.user - c0.user) + (c1.system - c0.system) + (c1.children_user - c0.children_user) \
+        + (c1.children_system - c0.children_system)
     log(f"wrote {stats.pages} pages and {stats.data_files} data files in {stats.seconds:.2f} s "
         f"({stats.pages_per_second:.0f} pages/s)")
     return stats

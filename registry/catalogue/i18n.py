@@ -226,6 +226,18 @@ STRINGS: dict[str, tuple[str, str]] = {
 }
 
 
+_TABLES: dict[str, dict[str, str]] = {}
+
+
+def table(lang: str) -> dict[str, str]:
+    """All interface strings of ``lang`` as a dict (``T["key"]`` in hot templates)."""
+    tab = _TABLES.get(lang)
+    if tab is None:
+        idx = 1 if lang == "en" else 0
+        tab = _TABLES[lang] = {k: v[idx] for k, v in STRINGS.items()}
+    return tab
+
+
 def translator(lang: str):
     """``t(key, **values)`` for ``lang`` (zh or en)."""
     idx = 1 if lang == "en" else 0

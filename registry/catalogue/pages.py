@@ -162,7 +162,8 @@ class View:
         return self.label(cls) if cls else ("", "")
 
 
-def paginate(items: Sequence, page: int, size: int = PAGE_SIZE) -> dict:
+def paginate(items: Sequence, page: int, size: int | None = None) -> dict:
+    size = size or PAGE_SIZE
     total = len(items)
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)

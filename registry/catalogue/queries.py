@@ -1,9 +1,9 @@
-"""Bulk SPARQL for the catalogue: a handful of queries answer every page of a type.
+"""Bulk SPARQL for the catalogue.
 
-``load_site_data(store)`` runs the queries that every page needs (types, labels,
-statuses, dates, unit/standard summaries, reverse links) once; item pages then
-read their own named graph (live server: ``store.graph_triples``; static build:
-``graphs_of_class`` — one query per page type, not one per page).
+``load_site_data(store)`` indexes what every page needs (types, labels, statuses,
+dates, unit/standard summaries, reverse links) from one scan of the dataset; item
+pages then read their own named graph (live server: ``store.graph_triples``;
+static build: the same scan keeps the triples, so the whole site costs one query).
 """
 
 from __future__ import annotations
@@ -84,6 +84,8 @@ class SiteData:
     # forward links of the same predicates: subject -> predicate -> [objects]
     links: dict[str, dict[str, list[str]]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(list)))
     _memo: dict = field(default_factory=dict, repr=False)
+    #: the triples of every named graph (static build only, see ``load_site_data(keep_graphs=True)``)
+    graph_triples: dict[str, list] | None = None
 
     def _cached(self, key, fn):
         v = self._memo.get(key)
@@ -149,77 +151,105 @@ def _rows(store: RegistryStore, sparql: str) -> Iterator:
     return iter(store.query(P + sparql))
 
 
-def load_site_data(store: RegistryStore) -> SiteData:
-    """Run the catalogue's bulk queries (one per kind of fact) and index the answers."""
+ALL_QUADS = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteData:
+    """Index the facts every page needs from ONE scan of the public dataset.
+
+    A single bulk query (all quads) is cheaper than a dozen selective ones on
+    Oxigraph: each quad is dispatched on its predicate in Python. With
+    ``keep_graphs`` the triples are also kept, grouped by named graph
+    (``SiteData.graph_triples``), for the static build.
+    """
     d = SiteData(generation=store.generation())
-    d.graphs = set(store.graph_names())
-    classes = " ".join(f"<{c}>" for c in PAGE_CLASSES)
-    for s in _rows(store, f"SELECT ?s ?t WHERE {{ VALUES ?t {{ {classes} }} ?s a ?t . FILTER(isIRI(?s)) }}"):
-        d.types[s[0].value].append(s[1].value)
-
-    for s, p, o in _rows(store, """SELECT ?s ?p ?o WHERE {
-          VALUES ?p { skos:prefLabel rdfs:label skos:altLabel skos:hiddenLabel skos:notation }
-          ?s ?p ?o . FILTER(isIRI(?s) && isLiteral(?o)) }"""):
-        pv = p.value
-        si = s.value
-        if pv == SKOS + "prefLabel":
-            d.labels[si].append(lit(o))
-        elif pv == RDFS + "label":
-            d.rdfs_labels[si].append(lit(o))
-        elif pv == SKOS + "notation":
-            if si not in d.notation or o.value < d.notation[si]:
-                d.notation[si] = o.value
+    page_classes = set(PAGE_CLASSES)
+    use_preds = set(USE_PREDICATES) - {C + "level"}
+    P_TYPE, P_PREF, P_RLABEL, P_NOTATION = RDF_TYPE, SKOS + "prefLabel", RDFS + "label", SKOS + "notation"
+    P_ALT, P_HIDDEN = SKOS + "altLabel", SKOS + "hiddenLabel"
+    P_STATUS, P_ISSUED, P_MODIFIED = REG + "status", DCT + "issued", DCT + "modified"
+    P_REPLACED, P_VERSION, P_INSCHEME = DCT + "isReplacedBy", OWL + "versionInfo", SKOS + "inScheme"
+    P_LEVELORDER, P_ORDER, P_LEVEL = C + "levelOrder", C + "order", C + "level"
+    P_AREA, P_CREDIT, P_AMOUNT, P_STANDARD = C + "functionalArea", C + "creditValue", C + "creditAmount", C + "standard"
+    level_of: dict[str, str] = {}
+    credit_node: dict[str, object] = {}
+    amount: dict[object, str] = {}
+    graphs: dict[str, list] = defaultdict(list)
+    Triple, NamedNode, Literal = ox.Triple, ox.NamedNode, ox.Literal
+    for g, s, p, o in store.query(ALL_QUADS):
+        gv = g.value
+        if keep_graphs:
+            graphs[gv].append(Triple(s, p, o))
         else:
-            d.other_labels[si].append((o.value, o.language or "", "alt" if pv == SKOS + "altLabel" else "hidden"))
-
-    for row in _rows(store, """SELECT ?s ?p ?o WHERE {
-          VALUES ?p { reg:status dcterms:issued dcterms:modified dcterms:isReplacedBy owl:versionInfo
-                      skos:inScheme cb:levelOrder cb:order }
-          ?s ?p ?o . FILTER(isIRI(?s)) }"""):
-        s, p, o = row[0].value, row[1].value, row[2]
-        if p == REG + "status":
-            d.status[s] = o.value
-        elif p == DCT + "issued":
-            if o.value > d.issued.get(s, ""):
-                d.issued[s] = o.value
-        elif p == DCT + "modified":
-            if o.value > d.modified.get(s, ""):
-                d.modified[s] = o.value
-        elif p == DCT + "isReplacedBy":
-            d.successor[s] = o.value
-        elif p == OWL + "versionInfo":
-            d.version[s] = o.value
-        elif p == SKOS + "inScheme":
-            d.in_scheme.setdefault(s, o.value)
-        elif p == C + "levelOrder":
-            d.level_order[s] = _int(o.value)
-        elif p == C + "order":
-            d.area_order[s] = _int(o.value)
-
-    for row in _rows(store, """SELECT ?u ?level ?area ?credit WHERE {
-          ?u a cb:Unit .
-          OPTIONAL { ?u cb:level ?level }
-          OPTIONAL { ?u cb:functionalArea ?area }
-          OPTIONAL { ?u cb:creditValue/cb:creditAmount ?credit } }"""):
-        u = row[0].value
-        if row[1] is not None:
-            d.unit_level[u] = row[1].value
-        if row[2] is not None:
-            d.unit_area[u] = row[2].value
-        if row[3] is not None:
-            d.unit_credit[u] = row[3].value
-    for row in _rows(store, "SELECT ?a ?s WHERE { ?a cb:standard ?s }"):
-        d.area_standard[row[0].value] = row[1].value
-
-    preds = " ".join(f"<{p}>" for p in USE_PREDICATES if p != C + "level")
-    for s, p, o in _rows(store, f"""SELECT ?s ?p ?o WHERE {{ VALUES ?p {{ {preds} }} ?s ?p ?o .
-          FILTER(isIRI(?s) && isIRI(?o)) }}"""):
-        d.used_by[o.value].append((p.value, s.value))
-        d.links[s.value][p.value].append(o.value)
-    # achievements and rules at a level (units at a level come from unit_level)
-    for s, o in _rows(store, """SELECT ?s ?o WHERE { ?s cb:level ?o . FILTER NOT EXISTS { ?s a cb:Unit } }"""):
-        d.used_by[o.value].append((C + "level", s.value))
-        d.links[s.value][C + "level"].append(o.value)
+            d.graphs.add(gv)
+        pv = p.value
+        if not isinstance(s, NamedNode):
+            if pv == P_AMOUNT:
+                amount[s] = o.value
+            continue
+        sv = s.value
+        if pv == P_TYPE:
+            if o.value in page_classes:
+                d.types[sv].append(o.value)
+        elif isinstance(o, Literal):
+            if pv == P_PREF:
+                d.labels[sv].append((o.value, o.language or ""))
+            elif pv == P_NOTATION:
+                if sv not in d.notation or o.value < d.notation[sv]:
+                    d.notation[sv] = o.value
+            elif pv == P_RLABEL:
+                d.rdfs_labels[sv].append((o.value, o.language or ""))
+            elif pv == P_ALT or pv == P_HIDDEN:
+                d.other_labels[sv].append((o.value, o.language or "", "alt" if pv == P_ALT else "hidden"))
+            elif pv == P_ISSUED:
+                if o.value > d.issued.get(sv, ""):
+                    d.issued[sv] = o.value
+            elif pv == P_MODIFIED:
+                if o.value > d.modified.get(sv, ""):
+                    d.modified[sv] = o.value
+            elif pv == P_VERSION:
+                d.version[sv] = o.value
+            elif pv == P_AMOUNT:
+                amount[s] = o.value
+            elif pv == P_LEVELORDER:
+                d.level_order[sv] = _int(o.value)
+            elif pv == P_ORDER:
+                d.area_order[sv] = _int(o.value)
+        else:
+            ov = o.value
+            if pv == P_STATUS:
+                d.status[sv] = ov
+            elif pv == P_LEVEL:
+                level_of[sv] = ov
+            elif pv == P_AREA:
+                d.unit_area[sv] = ov
+            elif pv == P_CREDIT:
+                credit_node[sv] = o
+            elif pv == P_STANDARD:
+                d.area_standard[sv] = ov
+            elif pv == P_INSCHEME:
+                d.in_scheme.setdefault(sv, ov)
+            elif pv == P_REPLACED:
+                d.successor[sv] = ov
+            elif pv in use_preds and isinstance(o, NamedNode):
+                d.used_by[ov].append((pv, sv))
+                d.links[sv][pv].append(ov)
+    if keep_graphs:
+        d.graphs = set(graphs)
+        d.graph_triples = graphs
+    unit_cls = C + "Unit"
+    for s_, lv in level_of.items():
+        if unit_cls in d.types.get(s_, ()):
+            d.unit_level[s_] = lv
+        else:  # achievements and rules at a level (units at a level come from unit_level)
+            d.used_by[lv].append((P_LEVEL, s_))
+            d.links[s_][P_LEVEL].append(lv)
+    for u, node in credit_node.items():
+        if node in amount and unit_cls in d.types.get(u, ()):
+            d.unit_credit[u] = amount[node]
+    # the scan order is the store's: sort what pages list so output is stable
+    for v in d.used_by.values():
+        v.sort()
     return d
 
 

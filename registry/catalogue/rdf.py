@@ -198,10 +198,12 @@ def _sort_key(v) -> str:
     return json.dumps(v, ensure_ascii=False, sort_keys=True)
 
 
-def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None, context_url: str) -> bytes:
-    """``triples`` in ``media_type`` (pyoxigraph serialisers; JSON-LD compacted with our context)."""
+def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None, context_url: str,
+              jsonld_doc: dict | None = None) -> bytes:
+    """``triples`` in ``media_type`` (pyoxigraph serialisers; JSON-LD compacted with our context,
+    or ``jsonld_doc`` when the caller already compacted them)."""
     if media_type == JSONLD:
-        doc = compact_jsonld(triples, main, context_url)
+        doc = jsonld_doc or compact_jsonld(triples, main, context_url)
         return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
     return ox.serialize(sorted(triples, key=_triple_key), format=OX_FORMAT[media_type], prefixes=PREFIXES)
 
@@ -210,12 +212,12 @@ def _triple_key(t: ox.Triple):
     return (str(t.subject), t.predicate.value, str(t.object))
 
 
-def describe(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:
+def describe(triples: Sequence[ox.Triple], iri: str, by_s: dict | None = None) -> list[ox.Triple]:
     """The part of an item graph that describes ``iri``: its triples, those of its sub-resources
-    (IRIs under ``iri/``) and of the blank nodes they reach (a concise bounded description)."""
-    by_s: dict = defaultdict(list)
-    for t in triples:
-        by_s[t.subject].append(t)
+    (IRIs under ``iri/``) and of the blank nodes they reach (a concise bounded description).
+    ``by_s`` (subject -> triples) may be given when the caller already indexed the graph."""
+    if by_s is None:
+        by_s = subject_index(triples)
     prefix = iri + "/"
     todo = [s for s in by_s if isinstance(s, ox.NamedNode) and (s.value == iri or s.value.startswith(prefix))]
     seen = set(todo)
@@ -228,6 +230,13 @@ def describe(triples: Sequence[ox.Triple], iri: str) -> list[ox.Triple]:
                 seen.add(t.object)
                 todo.append(t.object)
     return out
+
+
+def subject_index(triples: Sequence[ox.Triple]) -> dict:
+    by_s: dict = defaultdict(list)
+    for t in triples:
+        by_s[t.subject].append(t)
+    return by_s
 
 
 def script_json(doc: dict) -> str:

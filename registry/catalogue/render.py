@@ -11,7 +11,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from . import i18n
 from .rdf import FORMAT_NAMES, SUFFIXES, script_json
@@ -33,6 +33,27 @@ def _ld(doc) -> Markup:
     return Markup(script_json(doc))
 
 
+_CHROME: dict = {}
+
+
+def _chrome(name: str, urls, lang: str) -> str:
+    key = (name, lang, urls.static, getattr(urls, "up", ""), getattr(urls, "root_up", ""))
+    html = _CHROME.get(key)
+    if html is None:
+        html = _CHROME[key] = environment().get_template(name).render(
+            lang=lang, t=i18n.translator(lang), u=urls, static_site=urls.static)
+    return html
+
+
+def chrome_header(urls, lang: str, switch_href: str) -> Markup:
+    """The site header and navigation: rendered once per language and folder depth, then reused."""
+    return Markup(_chrome("_header.html", urls, lang).replace("@@SWITCH@@", str(escape(switch_href)), 1))
+
+
+def chrome_footer(urls, lang: str) -> Markup:
+    return Markup(_chrome("_footer.html", urls, lang))
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -47,6 +68,8 @@ def environment() -> jinja2.Environment:
     env.globals["FORMAT_NAMES"] = FORMAT_NAMES
     env.globals["SECTIONS"] = SECTIONS
     env.globals["static_site"] = False
+    env.globals["chrome_header"] = chrome_header
+    env.globals["chrome_footer"] = chrome_footer
     return env
 
 
@@ -58,4 +81,4 @@ def render_page(template: str, *, lang: str, urls=None, **context) -> str:
 
         urls = LiveUrls(IriMap(BASE), lang)
     return environment().get_template(template).render(
-        lang=lang, t=i18n.translator(lang), u=urls, static_site=urls.static, **context)
+        lang=lang, t=i18n.translator(lang), T=i18n.table(lang), u=urls, static_site=urls.static, **context)

@@ -9,7 +9,17 @@ site works from any folder of any static host (and from ``file://``).
 from __future__ import annotations
 
 import re
-from urllib.parse import quote, urlencode
+from functools import lru_cache
+from urllib.parse import quote as _quote, urlencode
+
+from markupsafe import Markup, escape
+
+KEEP_BADGE = ("stable", "experimental")
+
+
+@lru_cache(maxsize=200_000)
+def quote(path: str, safe: str = "/") -> str:
+    return _quote(path, safe=safe)
 
 _UNIT_PART = re.compile(r"^(unit/[^/]+)/(outcome/[^/]+|credit)$")
 _BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`]')
@@ -55,6 +65,32 @@ class Urls:
 
     def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
         raise NotImplementedError
+
+    # --- small HTML pieces used on every page (Python, not Jinja macros: they are hot) ------
+    @staticmethod
+    def lbl(x, tag: str = "span") -> Markup:
+        """Author text with its language: ``<span lang="zh">…</span>`` (escaped)."""
+        if not x:
+            return Markup("")
+        return Markup('<%s lang="%s">%s</%s>') % (Markup(tag), x[1], x[0], Markup(tag))
+
+    @staticmethod
+    def badge(key: str, label=None) -> Markup:
+        if label:
+            return Markup('<span class="badge badge-%s"><span lang="%s">%s</span></span>') % (key, label[1], label[0])
+        return Markup('<span class="badge badge-%s">%s</span>') % (key, key)
+
+    def ref(self, r, code: bool = True) -> Markup:
+        """A link to a resource: code, label (with lang) and a badge when it is not current."""
+        if not r:
+            return Markup("")
+        lab = r["label"]
+        code_html = Markup('<span class="code">%s</span> ') % r["code"] if code and r.get("code") else Markup("")
+        out = Markup('<a href="%s">%s<span lang="%s">%s</span></a>') % (self.iri(r["iri"]), code_html, lab[1], lab[0])
+        st = r.get("status")
+        if st and st not in KEEP_BADGE:
+            out += Markup(" ") + self.badge(st)
+        return out
 
     def asset(self, name: str) -> str:
         raise NotImplementedError

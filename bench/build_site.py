@@ -1,0 +1,78 @@
+"""Benchmark: `registry build-site` pages per second at 10k and 100k units.
+
+Loads the shipped ontology, shapes and vocabularies plus a synthetic registry from
+``bench/generate.py`` into an on-disk embedded store (load time is reported, not
+counted), builds the static catalogue into a temporary folder and prints the figures.
+
+    .venv/bin/python -m bench.build_site            # 10k and 100k units
+    .venv/bin/python -m bench.build_site 10000      # one size
+    .venv/bin/python -m bench.build_site 10000 --no-data --lang zh
+
+"pages/s" is wall-clock (HTML pages; the RDF data files are extra). "pages/CPU-s" divides by the CPU
+time of the build and its workers, which does not depend on what else the machine is running; on an
+idle machine with N cores the wall-clock rate approaches N × pages/CPU-s. "load" is the 1-minute load
+average at the end (other work on the machine slows the wall-clock figures). Record results in
+bench/RESULTS-site.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from bench.generate import generate
+from registry.catalogue.build import build_site
+from registry.loader import load_files
+from registry.namespaces import BASE
+from registry.store.embedded import EmbeddedStore
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED = [ROOT / "ontology", ROOT / "shapes", ROOT / "vocabularies"]
+
+
+def run(n_units: int, *, langs=("zh", "en"), data: bool = True, workers: int | None = None, keep: bool = False) -> dict:
+    work = Path(tempfile.mkdtemp(prefix=f"bench-site-{n_units}-"))
+    try:
+        t0 = time.perf_counter()
+        synthetic = generate(n_units, 1, fmt="ttl")
+        store = EmbeddedStore(work / "store")
+        load_files(store, SHIPPED + [synthetic])
+        load_s = time.perf_counter() - t0
+        out = work / "out"
+        stats = build_site(store, out, base_iri=BASE, langs=langs, default_lang=langs[0], formats=data,
+                           workers=workers)
+        store.close()
+        return {"units": n_units, "load_s": load_s, "pages": stats.pages, "data_files": stats.data_files,
+                "mb": stats.bytes / 1e6, "query_s": stats.query_seconds, "render_s": stats.render_seconds,
+                "total_s": stats.seconds, "pages_per_s": stats.pages_per_second, "cpu_s": stats.cpu_seconds,
+                "load_avg": os.getloadavg()[0],
+                "unit_pages": stats.by_kind.get("unit", 0)}
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("sizes", nargs="*", type=int, default=[10_000, 100_000])
+    ap.add_argument("--lang", default="zh,en", help="languages to build (default zh,en)")
+    ap.add_argument("--no-data", action="store_true", help="skip the per-item RDF files")
+    ap.add_argument("--workers", type=int, default=None)
+    a = ap.parse_args(argv)
+    langs = tuple(a.lang.split(","))
+    print(f"cpus={os.cpu_count()} langs={','.join(langs)} data_files={'no' if a.no_data else 'yes'}")
+    print(f"{'units':>8} {'load s':>7} {'pages':>8} {'data':>8} {'MB':>7} {'query s':>8} {'render s':>9} "
+          f"{'total s':>8} {'pages/s':>8} {'CPU s':>7} {'pages/CPU-s':>11} {'load':>5}")
+    for n in a.sizes:
+        r = run(n, langs=langs, data=not a.no_data, workers=a.workers)
+        print(f"{r['units']:>8} {r['load_s']:>7.1f} {r['pages']:>8} {r['data_files']:>8} {r['mb']:>7.0f} "
+              f"{r['query_s']:>8.1f} {r['render_s']:>9.1f} {r['total_s']:>8.1f} {r['pages_per_s']:>8.0f} "
+              f"{r['cpu_s']:>7.1f} {r['pages'] / r['cpu_s']:>11.0f} {r['load_avg']:>5.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
