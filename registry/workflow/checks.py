@@ -22,6 +22,8 @@ OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
 CONCEPT_SCHEME = rdf.SKOS + "ConceptScheme"
 ADMIN_ONLY = {OWL_ONTOLOGY, CONCEPT_SCHEME, str(CB.QualificationsFramework)}
 REGISTRAR_ONLY = {str(CB.Organisation)}
+#: units validated per pyshacl run (see _shacl)
+SHACL_BATCH = 50
 FINAL_STATUSES = {rdf.STATUSES["superseded"], rdf.STATUSES["retired"]}
 
 
@@ -278,6 +280,10 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysi
     # 5. the shapes
     text = body.decode("utf-8", "replace") if media_type.split(";")[0].strip().lower() in ("text/turtle", "application/x-turtle") else None
     _shacl(ctx, an, {"submission": text} if text else None)
+    # the shapes check code uniqueness of units and standards too: keep one message per problem
+    for rep in an.items.values():
+        if any(r["source"] == "shacl" and r.get("path") == rdf.P_NOTATION.value for r in rep.results):
+            rep.results = [r for r in rep.results if r["kind"] != "code"]
 
     if any(not rep.conforms for rep in an.items.values()):
         an.status = 422
@@ -298,9 +304,23 @@ def _shacl(ctx, an: Analysis, texts: dict | None = None) -> None:
     todo = {i: rep for i, rep in an.items.items() if not rep.unchanged}
     if not todo:
         return
-    report = default_validator().validate({"submission": [t for rep in todo.values() for t in rep.content]},
-                                          store=ctx.store, texts=texts)
-    for r in report.results:
+    # pyshacl's SPARQL constraints grow faster than linearly with the data graph, so large
+    # submissions are validated in batches of units; every batch carries the submission's
+    # other items (standards, areas…) that units may reference. Results are de-duplicated.
+    units = [i for i, rep in todo.items() if rep.type == str(CB.Unit)]
+    others = [t for i, rep in todo.items() if rep.type != str(CB.Unit) for t in rep.content]
+    batches = [units[k:k + SHACL_BATCH] for k in range(0, len(units), SHACL_BATCH)] or [[]]
+    seen = set()
+    results = []
+    for batch in batches:
+        triples = others + [t for i in batch for t in todo[i].content]
+        for r in default_validator().validate({"submission": triples}, store=ctx.store, texts=texts).results:
+            key = (r.item, r.focus if not r.focus.startswith("_:") else None, r.path, r.constraint, r.value,
+                   r.message.get("en"))
+            if key not in seen:
+                seen.add(key)
+                results.append(r)
+    for r in results:
         severity = {"Violation": "violation", "Warning": "warning"}.get(r.severity, "info")
         entry = {"severity": severity, "kind": "shape", "focus": r.focus, "path": r.path,
                  "path_label": r.path_label or None, "value": r.value, "line": r.line,

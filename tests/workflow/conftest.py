@@ -95,7 +95,8 @@ def make_env(tmp_path: Path, nquads: bytes, store=None, **settings) -> Env:
     for name, role, org in (("alice", "author", "gdou"), ("bob", "author", "gdrta"),
                             ("registrar", "registrar", None), ("admin", "admin", None)):
         tokens[name] = add_user(db, name, role, org)[1]
-    s = Settings(store=str(tmp_path / "store"), state_dir=str(tmp_path / "state"), max_body_bytes=MAX_BODY, **settings)
+    settings.setdefault("max_body_bytes", MAX_BODY)
+    s = Settings(store=str(tmp_path / "store"), state_dir=str(tmp_path / "state"), **settings)
     app = create_app(s, store=store)
     return Env(TestClient(app), app, store, db, tokens, tmp_path)
 
