@@ -1,0 +1,152 @@
+"""Browser-test fixtures: the live server (uvicorn in a thread) and the static build (http.server),
+both on 127.0.0.1 with free ports, and Debian's chromium driven by Playwright."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from registry.app import create_app
+from registry.catalogue.build import build_site
+from registry.config import Settings
+from registry.loader import load_files
+from registry.store.embedded import EmbeddedStore
+
+BASE = "https://w3id.org/gdlecb/"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+FIXTURE = Path(__file__).resolve().parent.parent / "site" / "fixture.ttl"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        except httpx.HTTPError as e:
+            last = e
+        time.sleep(0.1)
+    raise RuntimeError(f"{url} did not answer within {seconds} s: {last}")
+
+
+@pytest.fixture(scope="session")
+def live_server(shipped_store):
+    """The registry app over the shipped data, served by uvicorn in a thread."""
+    import uvicorn
+
+    port = free_port()
+    app = create_app(Settings(), store=shipped_store)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    wait_until_up(url + "/context.jsonld")
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def serve_folder(folder: Path):
+    handler = functools.partial(QuietHandler, directory=str(folder))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    return httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
+
+
+class QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def static_site(shipped_store, tmp_path_factory):
+    """``registry build-site`` output of the shipped data, served by http.server."""
+    out = tmp_path_factory.mktemp("static-site")
+    build_site(shipped_store, out, base_iri=BASE)
+    httpd, url = serve_folder(out)
+    wait_until_up(url + "/index.html")
+    yield url, out
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def evil_static_site(tmp_path_factory):
+    """A static build of the test fixture, whose authors wrote markup in labels."""
+    store = EmbeddedStore(None)
+    load_files(store, [FIXTURE])
+    out = tmp_path_factory.mktemp("evil-site")
+    build_site(store, out, base_iri=BASE, workers=1)
+    httpd, url = serve_folder(out)
+    wait_until_up(url + "/index.html")
+    yield url, store
+    httpd.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class Page:
+    """A page with console-error and dialog tracking."""
+
+    def __init__(self, browser, artefacts: Path, name: str, width: int = 1280):
+        self.ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="zh-CN")
+        self.page = self.ctx.new_page()
+        self.errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.artefacts = artefacts
+        self.name = name
+        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else None)
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("dialog", self._dialog)
+        self.shots = 0
+
+    def _dialog(self, d):
+        self.dialogs.append(d.message)
+        d.dismiss()
+
+    def shot(self, label: str) -> Path:
+        self.shots += 1
+        path = self.artefacts / f"{self.name}-{self.shots:02d}-{label}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    def close(self):
+        self.ctx.close()
+
+
+@pytest.fixture
+def open_page(browser, artefacts):
+    pages = []
+
+    def make(name: str, width: int = 1280) -> Page:
+        p = Page(browser, artefacts, name, width)
+        pages.append(p)
+        return p
+
+    yield make
+    for p in pages:
+        p.close()
