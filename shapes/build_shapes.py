@@ -255,6 +255,8 @@ def item_common(cn, ce, *, issued_required=False, replaced_by_cls=None):
         date_prop("issued", "dcterms:issued", "发布日期", "date issued", cn, ce, required=issued_required),
         date_prop("modified", "dcterms:modified", "修改日期", "date modified", cn, ce),
         literal_prop("versionInfo", "owl:versionInfo", "版本", "version", cn, ce),
+        # the registry workflow links each item to its immutable versions {item}/v/{n} (docs/workflow.md)
+        iri_prop("hasVersion", "dcterms:hasVersion", "历史版本", "version", cn, ce),
         source_prop(cn, ce),
         source_prop(cn, ce, "license", "dcterms:license", "许可", "licence"),
         ref("publisher", "dcterms:publisher", "cb:Organisation", "机构", "organisation", "发布机构", "publisher",
