@@ -88,7 +88,12 @@ def install(app: FastAPI, ctx) -> None:
         return user_of(request) if request.headers.get("authorization") else None
 
     def item_iri(path: str) -> str:
-        return base + path.strip("/")
+        iri = base + path.strip("/")
+        try:
+            ox.NamedNode(iri)  # only valid IRIs reach SPARQL text
+        except ValueError:
+            raise WorkflowError(404, f"不是有效的条目路径：{path}", f"not a valid item path: {path}") from None
+        return iri
 
     def served_path(iri: str) -> str:
         return "/" + iri[len(base):] if iri.startswith(base) else iri
@@ -287,7 +292,10 @@ def install(app: FastAPI, ctx) -> None:
         rest = urlencode([(k, v) for k, v in qp.multi_items() if k not in ("_versionAt", "_view")])
         if qp.get("_view") == "history":
             return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
-        item = item_iri(path)
+        try:
+            item = item_iri(path)
+        except WorkflowError as e:
+            return _error(e.status, e.zh, e.en)
         try:
             n = versions.version_number_at(wf.db, item, qp["_versionAt"])
         except ValueError as e:

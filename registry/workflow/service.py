@@ -67,6 +67,15 @@ class WorkflowError(Exception):
         return out
 
 
+def check_iri(iri: str) -> str:
+    """``iri`` if it is a valid absolute IRI (it is then safe inside ``<…>`` in SPARQL), else 422."""
+    try:
+        rdf.ox.NamedNode(iri)
+    except ValueError:
+        raise WorkflowError(422, f"不是有效的 IRI：{iri!r}", f"not a valid IRI: {iri!r}") from None
+    return iri
+
+
 class Workflow:
     """The workflow bound to one application context (store + settings + state DB)."""
 
@@ -302,6 +311,9 @@ class Workflow:
     def change_status(self, user: User, item: str, status: str, successor: str | None = None,
                       reason: str | None = None) -> dict:
         require_role(user, "registrar", "admin")
+        for iri in (item, successor):
+            if iri is not None:
+                check_iri(iri)
         if status not in rdf.STATUSES:
             raise WorkflowError(422, f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
                                 f"unknown status {status!r}; use one of {', '.join(rdf.STATUSES)}")

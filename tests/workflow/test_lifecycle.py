@@ -268,3 +268,23 @@ def test_pages_escape_what_people_wrote(env):
     for page in pages:
         assert "<script>alert" not in page
     assert "&lt;script&gt;alert" in pages[0] and "&lt;script&gt;alert" in pages[1] and "&lt;script&gt;alert" in pages[2]
+
+
+def test_published_graphs_with_version_metadata_conform_to_the_shapes(env):
+    """An exported registry (with the workflow's version metadata) can be validated and loaded again."""
+    from registry.validation import default_validator
+
+    env.publish(unit_ttl())
+    env.publish(unit_ttl(statement="第二版。"))
+    report = default_validator().validate({"published": env.store.graph_triples(UNIT_NEW)}, store=env.store)
+    assert report.conforms, report.to_text("en")
+
+
+def test_malformed_iris_are_refused_cleanly(env):
+    env.publish(unit_ttl())
+    r = env.client.post("/api/items/unit/ICT-SD-309%3E%20%7D/status", json={"status": "retired"}, headers=env.h("registrar"))
+    assert r.status_code == 404
+    r = env.set_status(UNIT_NEW, "superseded", successor="https://w3id.org/gdlecb/unit/X> } ; <y")
+    assert r.status_code == 422 and "not a valid IRI" in r.json()["error"]["message"]["en"]
+    assert env.client.get("/unit/a%20b", params={"_versionAt": "2026-01-01"}).status_code == 404
+    assert env.client.get("/api/items/unit/a%3Eb/history").status_code == 404
