@@ -322,3 +322,24 @@ def test_openapi_documents_the_workflow(env):
     body = paths["/api/submissions"]["post"]["requestBody"]["content"]
     assert {"text/turtle", "application/ld+json", "text/csv"} <= set(body)
     assert "HTTPBearer" in doc["components"]["securitySchemes"]
+
+
+def test_json_ld_submission(env):
+    import pyoxigraph as ox
+
+    triples = [q.triple for q in ox.parse(unit_ttl().encode(), format=ox.RdfFormat.TURTLE)]
+    jsonld = ox.serialize(triples, format=ox.RdfFormat.JSON_LD)
+    r = env.submit("alice", jsonld, content_type="application/ld+json")
+    assert r.status_code == 201, r.text
+    assert r.json()["items"] == [UNIT_NEW]
+    r = env.client.post("/api/validate", content=b'{"@id": ', headers={"Content-Type": "application/ld+json"})
+    assert r.status_code == 422 and "syntax" in r.json()["results"][0]["message"]["en"].lower()
+
+
+def test_revoked_tokens_stop_working(env):
+    from registry.workflow.auth import new_user_token
+
+    old = env.tokens["alice"]
+    new = new_user_token(env.db, "alice", revoke_others=True)
+    assert env.client.get("/api/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
+    assert env.client.get("/api/me", headers={"Authorization": f"Bearer {new}"}).json()["name"] == "alice"
