@@ -70,6 +70,10 @@ def environment() -> jinja2.Environment:
     env.globals["static_site"] = False
     env.globals["chrome_header"] = chrome_header
     env.globals["chrome_footer"] = chrome_footer
+    from ..namespaces import BASE
+    from .urls import IriMap, LiveUrls
+
+    env.globals["u"] = LiveUrls(IriMap(BASE))  # default links for callers that pass none
     return env
 
 

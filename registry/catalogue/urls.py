@@ -95,6 +95,15 @@ class Urls:
     def asset(self, name: str) -> str:
         raise NotImplementedError
 
+    def downloads(self, iri: str, label: str) -> Markup:
+        """The list of download links (every RDF format) of an IRI."""
+        from .rdf import FORMAT_NAMES, SUFFIXES
+
+        items = Markup("").join(
+            Markup('<li><a href="%s" type="%s" download>%s</a></li>') % (self.iri(iri, suffix), mt, FORMAT_NAMES[mt])
+            for suffix, mt in SUFFIXES.items())
+        return Markup('<ul class="downloads" aria-label="%s">%s</ul>') % (label, items)
+
 
 class LiveUrls(Urls):
     """Root-relative links for ``registry serve``."""
