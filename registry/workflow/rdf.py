@@ -41,8 +41,10 @@ STATUSES = {
 }
 STATUS_NAMES = {v: k for k, v in STATUSES.items()}
 
-#: properties of an item root that the registry manages (authors' values are replaced)
-MANAGED_PREDICATES = frozenset({P_STATUS, P_VERSION_INFO, P_HAS_VERSION, P_REPLACED_BY})
+#: properties of an item root that the registry manages (authors' values are replaced).
+#: owl:versionInfo on the item stays the author's (e.g. a standard's edition "1.0"); the
+#: registry's version numbers are on the version resources {item}/v/{n}.
+MANAGED_PREDICATES = frozenset({P_STATUS, P_HAS_VERSION, P_REPLACED_BY})
 
 MEDIA_TYPES = {
     "text/turtle": ox.RdfFormat.TURTLE,
@@ -117,8 +119,6 @@ def version_metadata(item: str, versions: Sequence[dict]) -> list[ox.Triple]:
             out.append(ox.Triple(node, P_REVISION_OF, ox.NamedNode(version_iri(item, v["n"] - 1))))
         if v.get("attributed"):
             out.append(ox.Triple(node, P_ATTRIBUTED, ox.NamedNode(v["attributed"])))
-    if versions:
-        out.append(ox.Triple(root, P_VERSION_INFO, ox.Literal(str(versions[-1]["n"]))))
     return out
 
 

@@ -170,7 +170,7 @@ def diff(db, item: str, a: int, b: int, store=None) -> dict | None:
     only_a = [t for t in ca if t not in both]
     only_b = [t for t in cb if t not in both]
     # version bookkeeping is not a change a person made; leave it out of the words
-    skip = {rdf.P_HAS_VERSION.value, rdf.P_VERSION_INFO.value}
+    skip = {rdf.P_HAS_VERSION.value}
     root = URIRef(item)
 
     def key(g, s, p):

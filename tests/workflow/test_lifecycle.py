@@ -37,8 +37,8 @@ def test_accept_publishes_with_status_and_version(env, status):
     # version metadata in the item graph (PROV)
     q = f"""PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/>
     PREFIX owl: <http://www.w3.org/2002/07/owl#>
-    ASK {{ GRAPH <{UNIT_NEW}> {{ <{UNIT_NEW}> dcterms:hasVersion <{UNIT_NEW}/v/1> ; owl:versionInfo "1" .
-        <{UNIT_NEW}/v/1> dcterms:isVersionOf <{UNIT_NEW}> ; prov:generatedAtTime ?t ;
+    ASK {{ GRAPH <{UNIT_NEW}> {{ <{UNIT_NEW}> dcterms:hasVersion <{UNIT_NEW}/v/1> .
+        <{UNIT_NEW}/v/1> dcterms:isVersionOf <{UNIT_NEW}> ; owl:versionInfo "1" ; prov:generatedAtTime ?t ;
         prov:wasAttributedTo <{BASE}org/gdou> }} }}"""
     assert env.store.ask(q)
     sub = env.client.get(f"/api/submissions/{sid}", headers=env.h("alice")).json()

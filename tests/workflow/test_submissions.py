@@ -8,7 +8,7 @@ import threading
 import pytest
 from fastapi.testclient import TestClient
 
-from .conftest import BASE, MAX_BODY, UNIT_NEW, unit_ttl
+from .conftest import BASE, DATA, MAX_BODY, UNIT_NEW, unit_ttl
 
 
 # --- authentication -----------------------------------------------------------------------------
@@ -343,3 +343,24 @@ def test_revoked_tokens_stop_working(env):
     new = new_user_token(env.db, "alice", revoke_others=True)
     assert env.client.get("/api/me", headers={"Authorization": f"Bearer {old}"}).status_code == 401
     assert env.client.get("/api/me", headers={"Authorization": f"Bearer {new}"}).json()["name"] == "alice"
+
+
+def test_a_standard_with_its_units_is_one_submission(env):
+    from registry.workflow.auth import add_org
+
+    ttl = (DATA / "standard-new.ttl").read_text(encoding="utf-8")
+    # alice's organisation does not own the code CLD yet
+    assert env.submit("alice", ttl).status_code == 403
+    add_org(env.db, "gdou", "广东开放大学 Guangdong Open University", BASE + "org/gdou", ["ICT", "CLD"])
+    r = env.client.post("/api/validate", content=ttl.encode(), headers=env.h("alice", "text/turtle"))
+    assert r.status_code == 200, r.text
+    result = env.publish(ttl)
+    assert sorted(v["item"] for v in result["versions"]) == [
+        BASE + "standard/CLD", BASE + "unit/CLD-OP-301", BASE + "unit/CLD-OP-401"]
+    # the functional area lives in the standard's graph; the author's own owl:versionInfo is kept
+    std = {(t.subject.value, t.predicate.value, t.object.value) for t in env.store.graph_triples(BASE + "standard/CLD")}
+    assert (BASE + "standard/CLD/area/OP", "http://www.w3.org/2004/02/skos/core#notation", "OP") in std
+    assert (BASE + "standard/CLD", "http://www.w3.org/2002/07/owl#versionInfo", "1.0") in std
+    # a unit of the new standard can now be submitted on its own
+    unit = unit_ttl("CLD-OP-302").replace("/standard/ICT/area/SD>", "/standard/CLD/area/OP>")
+    assert env.submit("alice", unit).status_code == 201
