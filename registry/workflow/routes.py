@@ -261,8 +261,8 @@ def install(app: FastAPI, ctx) -> None:
     app.include_router(api)
 
     # --- version IRIs (before the catalogue's catch-all) -----------------------------------
-    @app.get("/{item_path:path}/v/{n:int}", tags=["workflow"], summary="An immutable version of an item (条目版本)",
-             response_class=Response)
+    @app.api_route("/{item_path:path}/v/{n:int}", methods=["GET", "HEAD"], tags=["workflow"],
+                   summary="An immutable version of an item (条目版本)", response_class=Response)
     def version(request: Request, item_path: str, n: int):
         item = item_iri(item_path)
         triples = versions.get_version(wf.db, item, n)
@@ -273,7 +273,9 @@ def install(app: FastAPI, ctx) -> None:
         mt = FORMAT_PARAM.get(fmt) if fmt else negotiate(request.headers.get("accept"), offers, "text/html")
         if mt is None:
             return _error(406, "无法提供所请求的格式", "none of the requested formats is available", available=offers)
-        headers = {"Vary": "Accept", "Link": f'<{item}>; rel="original", <{served_path(item)}/v/{n}>; rel="memento"'}
+        # a version never changes: caches may keep it (the HTML also shows the latest version number)
+        headers = {"Vary": "Accept", "Link": f'<{item}>; rel="original", <{served_path(item)}/v/{n}>; rel="memento"',
+                   "Cache-Control": "public, max-age=86400" if mt == "text/html" else "public, max-age=31536000, immutable"}
         if mt == "text/html":
             from .render import render
 

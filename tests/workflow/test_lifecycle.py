@@ -150,6 +150,9 @@ def test_update_makes_a_new_immutable_version_and_a_diff(env):
     html = env.client.get("/unit/ICT-SD-309/v/1", headers={"Accept": "text/html"})
     assert html.status_code == 200 and "<html" in html.text and "v2" in html.text  # links to the latest
     assert env.client.get("/unit/ICT-SD-309/v/3").status_code == 404
+    assert "immutable" in v1.headers["cache-control"]
+    assert env.client.head("/unit/ICT-SD-309/v/1", headers={"Accept": "text/turtle"}).status_code == 200
+    assert env.client.get("/unit/ICT-SD-309/v/1", headers={"Accept": "image/png"}).status_code == 406
     # history
     h = env.client.get("/api/items/unit/ICT-SD-309/history").json()
     assert [v["version"] for v in h["versions"]] == [1, 2]
