@@ -204,12 +204,10 @@ def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None
     or ``jsonld_doc`` when the caller already compacted them)."""
     if media_type == JSONLD:
         doc = jsonld_doc or compact_jsonld(triples, main, context_url)
-        return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
-    return ox.serialize(sorted(triples, key=_triple_key), format=OX_FORMAT[media_type], prefixes=PREFIXES)
-
-
-def _triple_key(t: ox.Triple):
-    return (str(t.subject), t.predicate.value, str(t.object))
+        # compact separators keep json on its C encoder (indent= falls back to pure Python)
+        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    # triples come from the store grouped by subject (its GSPO scan), which is what Turtle needs
+    return ox.serialize(triples, format=OX_FORMAT[media_type], prefixes=PREFIXES)
 
 
 def describe(triples: Sequence[ox.Triple], iri: str, by_s: dict | None = None) -> list[ox.Triple]:
