@@ -167,5 +167,9 @@ def serialize(triples: Sequence[ox.Triple], fmt: ox.RdfFormat) -> bytes:
         order.setdefault(t.subject, len(order))
     triples = sorted(triples, key=lambda t: order[t.subject])  # each subject's triples together
     if fmt == ox.RdfFormat.TURTLE:
-        return ox.serialize(list(triples), format=fmt, prefixes=PREFIXES)
+        used = {term.value for t in triples for term in (t.subject, t.predicate, t.object)
+                if isinstance(term, ox.NamedNode)}
+        used |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+        prefixes = {p: ns for p, ns in PREFIXES.items() if any(u.startswith(ns) for u in used)}
+        return ox.serialize(list(triples), format=fmt, prefixes=prefixes)
     return ox.serialize(list(triples), format=fmt)

@@ -107,6 +107,12 @@ def install(app: FastAPI, ctx) -> None:
             return "en"
         return ctx.settings.default_lang
 
+    def item_label(item: str, lang: str) -> str:
+        """The item's skos:prefLabel in ``lang`` (then the other language, then the IRI)."""
+        rows = ctx.store.select(f"SELECT ?l WHERE {{ <{item}> <http://www.w3.org/2004/02/skos/core#prefLabel> ?l }}")
+        by_lang = {r["l"].language or "": r["l"].value for r in rows}
+        return by_lang.get(lang) or by_lang.get("en" if lang == "zh" else "zh") or by_lang.get("") or item
+
     def wants_html(request: Request) -> bool:
         fmt = request.query_params.get("_format")
         if fmt:
@@ -196,8 +202,9 @@ def install(app: FastAPI, ctx) -> None:
         if wants_html(request):
             from .render import render
 
-            return render("workflow/history.html", request, lang_of(request), item=item, item_path=served_path(item),
-                          versions=out)
+            lang = lang_of(request)
+            return render("workflow/history.html", request, lang, item=item, item_path=served_path(item),
+                          label=item_label(item, lang), versions=out)
         return {"item": item, "versions": out}
 
     @api.get("/items/{item_path:path}/diff", summary="Differences between two versions, in words and triples (版本比较)")
@@ -210,7 +217,9 @@ def install(app: FastAPI, ctx) -> None:
         if wants_html(request):
             from .render import render
 
-            return render("workflow/diff.html", request, lang_of(request), item=item, item_path=served_path(item), diff=d)
+            lang = lang_of(request)
+            return render("workflow/diff.html", request, lang, item=item, item_path=served_path(item),
+                          label=item_label(item, lang), diff=d)
         return d
 
     # --- change feed and audit ----------------------------------------------------------------
@@ -282,8 +291,9 @@ def install(app: FastAPI, ctx) -> None:
             rows = versions.history(wf.db, item)
             meta = next(r for r in rows if r["n"] == n)
             turtle = rdf.serialize(triples, ox.RdfFormat.TURTLE).decode("utf-8")
-            return render("workflow/version.html", request, lang_of(request), item=item, item_path=served_path(item),
-                          n=n, meta=meta, latest=rows[-1]["n"], turtle=turtle,
+            lang = lang_of(request)
+            return render("workflow/version.html", request, lang, item=item, item_path=served_path(item),
+                          label=item_label(item, lang), n=n, meta=meta, latest=rows[-1]["n"], turtle=turtle,
                           status_name=rdf.STATUS_NAMES.get(meta["status"], meta["status"]), headers=headers)
         return Response(rdf.serialize(triples, RDF_OFFERS[mt]), media_type=mt, headers=headers)
 
