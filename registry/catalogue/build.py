@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from . import i18n, pages, rdf
 from .pages import Desc, View
 from .queries import C, SiteData, load_site_data
-from .render import STATIC, environment, render_page
+from .render import STATIC, environment, ld_markup, render_page
 from .search import SearchIndex
 from .service import (LIST_SECTIONS, TEMPLATES, build_page, home_context, item_context, kind_of, list_context,
                       search_context)
@@ -101,6 +101,7 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
             rdf_triples = rdf.describe(triples, job.iri, desc_cache[2])
         path = iris.path_of(job.iri)
         jsonld = rdf.compact_jsonld(rdf_triples, job.iri, context_url)
+        jsonld_html = ld_markup(jsonld)
         if formats:
             for suffix, mt in rdf.SUFFIXES.items():
                 data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url, jsonld_doc=jsonld)
@@ -115,7 +116,7 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
                 page = build_page(job.kind, v, job.iri, desc, t, shapes_desc=shapes_desc, page_no=page_no)
                 ctx = item_context(site, job.kind, page, job.iri, rdf_triples, urls, v, t, context_url,
                                    embed_jsonld=False)
-                ctx["jsonld"] = jsonld
+                ctx["jsonld"] = jsonld_html
                 html = render_page(TEMPLATES[job.kind], lang=lang, urls=urls, **ctx).encode("utf-8")
                 _write(root / StaticUrls.file_of(path, page=page_no), html)
                 n_pages += 1

@@ -29,7 +29,15 @@ SECTIONS = {
 
 
 def _ld(doc) -> Markup:
-    """JSON-LD for a script element (``<``, ``>``, ``&`` escaped as JSON unicode escapes)."""
+    """JSON-LD for a script element (``<``, ``>``, ``&`` escaped as JSON unicode escapes);
+    an already prepared ``Markup`` (see ``ld_markup``) is used as it is."""
+    if isinstance(doc, Markup):
+        return doc
+    return Markup(script_json(doc))
+
+
+def ld_markup(doc) -> Markup:
+    """Prepare embedded JSON-LD once for several renderings (e.g. both languages of a page)."""
     return Markup(script_json(doc))
 
 

@@ -208,6 +208,8 @@ def install(app: FastAPI, ctx) -> None:
         links.append(f'<{iri}>; rel="canonical"')
         lm = cat.last_modified(iri, graph)
         if media == rdf.HTML:
+            # a page also shows labels of other items: it may change whenever the store does
+            lm = max(lm, cat.site().built_at)
             body = cat.item_html(iri, graph_triples, rdf_triples, lang, urls, page_no(request)).encode("utf-8")
             return finish(request, body, media, lm, links=links, set_lang=lang if set_lang else None)
         body = cat.item_rdf(iri, rdf_triples, media)
