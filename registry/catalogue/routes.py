@@ -174,7 +174,7 @@ def install(app: FastAPI, ctx) -> None:
         if path == "search":
             qp = request.query_params
             filters = {k: qp.get(k) or None for k in ("type", "level", "sector", "status")}
-            c = search_context(cat.search_index(), v, urls, qp.get("q", ""), filters)
+            c = search_context(cat.search_index(), v, urls, qp.get("q", ""), filters, page_no(request))
             c["crumbs"] = [{"href": None, "label": t("nav.search")}]
             return html_page(request, "search.html", c, lang, set_lang)
         if path in LIST_SECTIONS:

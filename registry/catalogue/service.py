@@ -255,12 +255,13 @@ def list_context(v: View, section: str, page_no: int, base: str) -> dict:
             "kind": "list", "here": section}
 
 
-def search_context(cat_index: SearchIndex, v: View, urls, q: str, filters: dict, limit: int = 100) -> dict:
-    t = i18n.translator(v.lang)
+def search_context(cat_index: SearchIndex, v: View, urls, q: str, filters: dict, page_no: int = 1) -> dict:
     results = cat_index.search(q, lang=v.lang, **filters) if q else []
     total = len(results)
+    pg = pages.paginate(results, page_no, 50)
+    query = {"q": q, **{k: x for k, x in filters.items() if x}}
     shown = []
-    for r in results[:limit]:
+    for r in pg["rows"]:
         r = dict(r)
         r["href"] = urls.iri(r["iri"])
         r["type_label"] = _type_label(v, r["type"])
@@ -268,9 +269,12 @@ def search_context(cat_index: SearchIndex, v: View, urls, q: str, filters: dict,
             st = v.status(r["iri"])
             r["status_label"] = st["label"] if st else None
         shown.append(r)
-    return {"p": {"q": q, "results": shown, "total": total, "filters": {k: filters.get(k) or "" for k in ("type", "level", "sector", "status")},
-                  "facets": facets(cat_index, v)}, "kind": "search", "here": "search",
-            "query": {"q": q, **{k: x for k, x in filters.items() if x}}}
+    pager = {"page": pg["page"], "pages": pg["pages"], "total": total,
+             "prev": urls.page("search", page=pg["page"] - 1, query=query) if pg["page"] > 1 else None,
+             "next": urls.page("search", page=pg["page"] + 1, query=query) if pg["page"] < pg["pages"] else None}
+    return {"p": {"q": q, "results": shown, "total": total, "pager": pager,
+                  "filters": {k: filters.get(k) or "" for k in ("type", "level", "sector", "status")},
+                  "facets": facets(cat_index, v)}, "kind": "search", "here": "search", "query": query}
 
 
 def _type_label(v: View, short: str) -> str:

@@ -98,3 +98,14 @@ def test_index_is_rebuilt_when_the_store_changes(tmp_path):
 """, encoding="utf-8")
     load_files(store, [extra])
     assert cat.search_index().search("NEWUNIT")[0]["code"] == "NEWUNIT-A-101"
+
+
+def test_search_page_paging_keeps_the_query(client, monkeypatch):
+    from registry.catalogue import service
+
+    real = service.pages.paginate
+    monkeypatch.setattr(service.pages, "paginate", lambda items, page, size=None: real(items, page, 1))
+    html = client.get("/search?q=ICT&type=Unit&lang=zh", headers={"Accept": "text/html"}).text
+    assert 'rel="next" href="/search?q=ICT&amp;type=Unit&amp;page=2"' in html
+    html2 = client.get("/search?q=ICT&type=Unit&page=2&lang=zh", headers={"Accept": "text/html"}).text
+    assert 'rel="prev"' in html2
