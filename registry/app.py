@@ -48,6 +48,11 @@ def create_app(settings: Settings | None = None, store: RegistryStore | None = N
     app.state.ctx = ctx
     for install in _installers():
         install(app, ctx)
+    if getattr(ctx, "sparql", None) is not None:
+        # outermost: the SPARQL hot path skips routing and the other middlewares
+        from .sparql.routes import SparqlFastPath
+
+        app.add_middleware(SparqlFastPath, endpoint=ctx.sparql)
     return app
 
 

@@ -264,10 +264,16 @@ class ProcessQueryPool:
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
             self._waiters.append((loop, fut))
+        timer = loop.call_later(timeout, _expire, fut, timeout)
         try:
-            return await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
-            raise QueryFailed(503, f"端点繁忙 · All query workers stayed busy for {timeout:g} s; try again later.") from None
+            return await fut
+        except asyncio.CancelledError:
+            # handed a worker just as we were cancelled: give it back
+            if fut.done() and not fut.cancelled() and fut.exception() is None:
+                self._release(fut.result())
+            raise
+        finally:
+            timer.cancel()
 
     async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
         if not self._started:
@@ -280,11 +286,16 @@ class ProcessQueryPool:
         ready = loop.create_future()
         try:
             w.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-            loop.add_reader(fd, _set_ready, ready)
+            # (a timer instead of asyncio.wait_for: no extra task per query on the hot path)
+            loop.add_reader(fd, _set_ready, ready, True)
+            timer = loop.call_later(remaining, _set_ready, ready, False)
             try:
-                await asyncio.wait_for(ready, remaining)
+                answered = await ready
             finally:
+                timer.cancel()
                 loop.remove_reader(fd)
+            if not answered:
+                raise asyncio.TimeoutError
             reply = pickle.loads(w.conn.recv_bytes())
         except asyncio.TimeoutError:
             self._replace(w)
@@ -316,9 +327,15 @@ class ProcessQueryPool:
             return [w.proc.pid for w in self._all]
 
 
-def _set_ready(fut):
+def _set_ready(fut, value):
     if not fut.done():
-        fut.set_result(None)
+        fut.set_result(value)
+
+
+def _expire(fut, timeout):
+    if not fut.done():
+        fut.set_exception(QueryFailed(503, f"端点繁忙 · All query workers stayed busy for {timeout:g} s; "
+                                           "try again later."))
 
 
 def _hand_over(fut, w, pool):
@@ -336,26 +353,39 @@ class ThreadQueryExecutor:
         self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql-query")
 
     def _run(self, job: QueryJob, timeout: float):
+        # pyoxigraph result objects must be dropped in the thread that made them: answer with
+        # plain tuples, never with an exception whose traceback still references them
         store = self.store
-        if hasattr(store, "oxigraph") and getattr(store, "path", "x") is None:
-            from ..store.embedded import run_query
+        failure = None
+        try:
+            if hasattr(store, "oxigraph") and getattr(store, "path", "x") is None:
+                from ..store.embedded import run_query
 
-            return run_job(store.oxigraph, job, run_query)
+                return ("ok", *run_job(store.oxigraph, job, run_query))
 
-        def remote_query(_s, q, dg, ng):
-            return store.query(q, default_graph=list(dg) if dg else None,
-                               named_graphs=list(ng) if ng else None, timeout=timeout)
+            def remote_query(_s, q, dg, ng):
+                return store.query(q, default_graph=list(dg) if dg else None,
+                                   named_graphs=list(ng) if ng else None, timeout=timeout)
 
-        return run_job(None, job, remote_query)
+            return ("ok", *run_job(None, job, remote_query))
+        except QueryFailed as e:
+            failure = ("err", e.status, str(e))
+        except Exception as e:  # e.g. the remote store's StoreError
+            failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
+                       f"查询执行失败 · The query failed: {e}")
+        return failure
 
     async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self._pool, self._run, job, timeout)
         try:
-            return await asyncio.wait_for(fut, timeout)
+            reply = await asyncio.wait_for(fut, timeout)
         except asyncio.TimeoutError:
             raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
                                    "this endpoint); simplify it or add LIMIT.") from None
+        if reply[0] == "ok":
+            return reply[1], reply[2]
+        raise QueryFailed(reply[1], reply[2])
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)

@@ -76,7 +76,22 @@ class FormatError(ValueError):
         self.status = status
 
 
+_CHOICES: dict = {}
+
+
 def choose_formats(accept: str | None, format_param: str | None) -> tuple[str | None, str | None]:
+    """Cached :func:`negotiate_formats` (a pure function of two short headers)."""
+    key = (accept, format_param)
+    hit = _CHOICES.get(key)
+    if hit is None:
+        hit = negotiate_formats(accept, format_param)
+        if len(_CHOICES) > 512:
+            _CHOICES.clear()
+        _CHOICES[key] = hit
+    return hit
+
+
+def negotiate_formats(accept: str | None, format_param: str | None) -> tuple[str | None, str | None]:
     """``(results format, graph format)`` names for a request; either may be None (not acceptable).
 
     ``format`` (a short name or a media type) overrides ``Accept``. Without either, or

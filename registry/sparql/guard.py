@@ -50,8 +50,24 @@ def tokens(query: str):
         yield kind, m.group()
 
 
+_PASSED: dict = {}
+
+
 def check_query(query: str, service_allowlist: list[str] | tuple[str, ...] = ()) -> None:
-    """Raise :class:`QueryRefused` for an update or a SERVICE call not in the allow-list."""
+    """Raise :class:`QueryRefused` for an update or a SERVICE call not in the allow-list.
+
+    Queries that passed are remembered (a bounded cache keyed by the text and the allow-list).
+    """
+    key = (query, tuple(service_allowlist))
+    if key in _PASSED:
+        return
+    _check(query, service_allowlist)
+    if len(_PASSED) > 1024:
+        _PASSED.clear()
+    _PASSED[key] = True
+
+
+def _check(query: str, service_allowlist) -> None:
     toks = list(tokens(query))
     prefixes: dict[str, str] = {}
     base = ""

@@ -29,9 +29,9 @@ def synthetic_file(tmp_path_factory) -> Path:
     return generate(300, seed=7, out=tmp_path_factory.mktemp("synthetic") / "synthetic-300.ttl")
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
+@pytest.fixture(scope="session", params=BACKENDS)
 def endpoint_store(request, tmp_path_factory, synthetic_file):
-    """A store of each backend kind, filled with the test data (read-only use!)."""
+    """A store of each backend kind, filled with the test data once per session (read-only use!)."""
     store = open_backend(request.param, tmp_path_factory.mktemp(f"endpoint-{request.param}"))
     load_files(store, [*DATA, synthetic_file])
     yield store

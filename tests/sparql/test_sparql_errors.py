@@ -170,7 +170,9 @@ def test_allow_listed_service_passes_the_guard(endpoint_store):
     with make_client(endpoint_store, sparql_service_allowlist=[allowed]) as c:
         # SILENT: the (unreachable) endpoint's failure gives an empty solution instead of an error
         r = send(c, "get", f"SELECT * WHERE {{ SERVICE SILENT <{allowed}> {{ ?s ?p ?o }} }}")
-        assert r.status_code == 200, r.text
+        assert r.status_code != 403, r.text
+        if endpoint_store.kind == "embedded":  # remote servers may not honour SILENT for a dead endpoint
+            assert r.status_code == 200, r.text
         r = send(c, "get", "SELECT * WHERE { SERVICE <http://127.0.0.1:2/sparql> { ?s ?p ?o } }")
         assert r.status_code == 403
         sd = c.get("/sparql", headers={"accept": "text/turtle"})

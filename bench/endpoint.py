@@ -1,0 +1,301 @@
+"""Endpoint and load benchmark: our /sparql vs Oxigraph server vs rdflib-endpoint, on the same synthetic data.
+
+Run (not part of the test suite; takes minutes, the 100k run about half an hour)::
+
+    .venv/bin/python -m bench.endpoint --units 10000,100000
+
+For each size it:
+
+1. generates a seeded synthetic registry (``bench/generate.py``, Turtle);
+2. loads it with ``registry load --no-validate`` and with ``oxigraph load``
+   (wall time and peak resident memory of each loading process);
+3. starts ``registry serve`` on our store, ``oxigraph serve-read-only
+   --union-default-graph`` on Oxigraph's store and ``rdflib-endpoint serve`` on
+   the Turtle file, checks that the three give the same answers, then drives
+   each with ``wrk`` (GET ``?query=``, ``Accept: application/sparql-results+json``)
+   for a point lookup (all triples of one unit), a paged listing (units of a
+   level ordered by code, LIMIT 50 OFFSET 1000) and an aggregate (units and
+   credits per sector), at concurrency 1 and 8;
+4. prints requests/s, p50 and p99 latency and the ratios ours/Oxigraph and
+   ours/rdflib-endpoint, and writes them to ``bench/.data/results-<units>.json``.
+
+Everything runs on 127.0.0.1; servers are stopped at the end (also on errors).
+wrk runs on the same machine and takes CPU from the servers alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+
+from .generate import generate
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+OXIGRAPH = BIN / "oxigraph"
+RDFLIB_ENDPOINT = BIN / "rdflib-endpoint"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+DATA = Path(__file__).resolve().parent / ".data"
+
+GD = "https://w3id.org/gdlecb/"
+PREFIXES = ("PREFIX cb: <https://w3id.org/gdlecb/def/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
+
+
+def queries(n_units: int) -> dict[str, str]:
+    from .generate import iter_items
+
+    # a unit in the middle of the registry
+    target = n_units // 2
+    unit = None
+    for i, (iri, _) in enumerate(x for x in iter_items(n_units, 1) if "/unit/" in x[0]):
+        if i == target:
+            unit = iri
+            break
+    return {
+        "point": f"SELECT ?p ?o WHERE {{ <{unit}> ?p ?o }}",
+        "paged": PREFIXES + f"SELECT ?u ?code WHERE {{ ?u a cb:Unit ; cb:level <{GD}framework/gdleqf/level/3> ; "
+                            "skos:notation ?code } ORDER BY ?code LIMIT 50 OFFSET 1000",
+        "aggregate": PREFIXES + "SELECT ?sector (COUNT(?u) AS ?units) (SUM(?c) AS ?credits) WHERE { ?u a cb:Unit ; "
+                                "cb:functionalArea/cb:standard/cb:sector ?sector ; cb:creditValue/cb:creditAmount ?c } "
+                                "GROUP BY ?sector ORDER BY ?sector",
+    }
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def timed_run(cmd: list[str], env=None) -> tuple[float, float]:
+    """Run ``cmd``; returns (wall seconds, peak RSS in MB) of that process tree's main process."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.read().decode(errors='replace')[-2000:]}")
+    return wall, usage.ru_maxrss / 1024
+
+
+class Server:
+    def __init__(self, name: str, cmd: list[str], url: str, env=None, log: Path | None = None):
+        self.name, self.url = name, url
+        self.log = open(log or os.devnull, "wb")
+        self.proc = subprocess.Popen(cmd, env=env, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}")
+            try:
+                r = httpx.get(self.url, params={"query": "ASK { ?s ?p ?o }"},
+                              headers={"accept": "application/sparql-results+json"}, timeout=5)
+                if r.status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.5)
+        raise RuntimeError(f"{self.name} not ready after {timeout} s")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(5)
+        self.log.close()
+
+
+def answer(url: str, query: str) -> list:
+    r = httpx.get(url, params={"query": query}, headers={"accept": "application/sparql-results+json"}, timeout=600)
+    r.raise_for_status()
+    rows = r.json()["results"]["bindings"]
+
+    def norm(v):  # numbers may come back as 2.5 / 2.50 / "2.5"^^decimal: compare by value
+        val = v["value"]
+        try:
+            return ("num", round(float(val), 6)) if v.get("datatype", "").startswith("http://www.w3.org/2001/XMLSchema#") and \
+                v["datatype"].rsplit("#", 1)[1] in ("integer", "decimal", "double", "float") else (v["type"], val)
+        except ValueError:
+            return (v["type"], val)
+
+    return sorted(tuple(sorted((k, norm(v)) for k, v in row.items())) for row in rows)
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+
+
+def _ms(text: str) -> float:
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def wrk(url: str, query: str, connections: int, duration: int) -> dict:
+    full = f"{url}?query={quote(query)}"
+    threads = min(connections, 2)
+    out = subprocess.run([WRK, f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "120s", "--latency",
+                          "-H", "Accept: application/sparql-results+json", full],
+                         capture_output=True, text=True, timeout=duration + 180).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    lat = dict(re.findall(r"^\s+(50|99)%\s+(\S+)", out, re.M))
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: (.*)", out)
+    total = int(re.search(r"(\d+) requests in", out).group(1))
+    return {"rps": rps, "p50_ms": _ms(lat["50"]) if "50" in lat else None, "p99_ms": _ms(lat["99"]) if "99" in lat else None,
+            "requests": total, "non2xx": int(errors.group(1)) if errors else 0, "socket_errors": sock.group(1) if sock else ""}
+
+
+def machine() -> dict:
+    cpu = ""
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        mem = f"{int(open('/proc/meminfo').readline().split()[1]) / 1024 / 1024:.1f} GiB"
+    except OSError:
+        pass
+    import pyoxigraph
+
+    return {"cpu": cpu, "cores": os.cpu_count(), "memory": mem, "python": platform.python_version(),
+            "pyoxigraph": pyoxigraph.__version__ if hasattr(pyoxigraph, "__version__") else "?",
+            "kernel": platform.release()}
+
+
+def run_size(n: int, args, work: Path) -> dict:
+    ttl = generate(n, args.seed)
+    result: dict = {"units": n, "file": str(ttl), "file_mb": round(ttl.stat().st_size / 1e6, 1)}
+    print(f"\n=== {n} units ({result['file_mb']} MB Turtle) ===", flush=True)
+
+    ours_dir, ox_dir = work / f"ours-{n}", work / f"oxigraph-{n}"
+    for d in (ours_dir, ox_dir):
+        shutil.rmtree(d, ignore_errors=True)
+    ours_load = timed_run([sys.executable, "-m", "registry.cli", "load", "--no-validate", "--no-progress",
+                           "--store", str(ours_dir), str(ttl)])
+    ox_load = timed_run([str(OXIGRAPH), "load", "--location", str(ox_dir), "--file", str(ttl)])
+    result["load"] = {"ours_s": round(ours_load[0], 2), "ours_peak_mb": round(ours_load[1]),
+                      "oxigraph_s": round(ox_load[0], 2), "oxigraph_peak_mb": round(ox_load[1]),
+                      "time_ratio": round(ours_load[0] / ox_load[0], 2)}
+    print(f"load: registry load {ours_load[0]:.1f} s, peak {ours_load[1]:.0f} MB | oxigraph load {ox_load[0]:.1f} s, "
+          f"peak {ox_load[1]:.0f} MB | time ratio {ours_load[0] / ox_load[0]:.2f} (target <= 1.5)", flush=True)
+
+    qs = queries(n)
+    servers: list[Server] = []
+    try:
+        p1, p2, p3 = free_port(), free_port(), free_port()
+        env = {**os.environ, "REGISTRY_SPARQL_WORKERS": str(args.query_workers),
+               "REGISTRY_SPARQL_TIMEOUT": "600", "REGISTRY_SPARQL_MAX_RESULTS": "1000000"}
+        servers.append(Server("ours", [sys.executable, "-m", "registry.cli", "serve", "--store", str(ours_dir),
+                                       "--host", "127.0.0.1", "--port", str(p1), "--workers", str(args.workers)],
+                              f"http://127.0.0.1:{p1}/sparql", env=env, log=work / f"ours-{n}.log"))
+        servers.append(Server("oxigraph", [str(OXIGRAPH), "serve-read-only", "--location", str(ox_dir),
+                                           "--bind", f"127.0.0.1:{p2}", "--union-default-graph"],
+                              f"http://127.0.0.1:{p2}/query", log=work / f"oxigraph-{n}.log"))
+        if not args.skip_rdflib:
+            servers.append(Server("rdflib-endpoint", [str(RDFLIB_ENDPOINT), "serve", "--host", "127.0.0.1",
+                                                      "--port", str(p3), str(ttl)],
+                                  f"http://127.0.0.1:{p3}/", log=work / f"rdflib-{n}.log"))
+        for s in servers:
+            t0 = time.perf_counter()
+            s.wait_ready(1800)
+            print(f"{s.name} ready in {time.perf_counter() - t0:.1f} s", flush=True)
+        # same answers everywhere
+        for qname, q in qs.items():
+            answers = {s.name: answer(s.url, q) for s in servers}
+            ref = answers["oxigraph"]
+            same = {name: a == ref for name, a in answers.items()}
+            print(f"check {qname}: {len(ref)} rows; same answers: {same}", flush=True)
+            if not ref or not all(same.values()):
+                raise SystemExit(f"answers differ for {qname}: " + json.dumps({k: v[:3] for k, v in answers.items()}, default=str)[:2000])
+        figures: dict = {}
+        for qname, q in qs.items():
+            for c in args.concurrency:
+                for s in servers:
+                    dur = args.duration if not (s.name == "rdflib-endpoint" and qname != "point") else args.slow_duration
+                    f = wrk(s.url, q, c, dur)
+                    figures.setdefault(qname, {}).setdefault(str(c), {})[s.name] = f
+                    print(f"{qname:9s} c={c} {s.name:15s} {f['rps']:9.1f} req/s  p50 {f['p50_ms']:.2f} ms  "
+                          f"p99 {f['p99_ms']:.2f} ms  ({f['requests']} req, non-2xx {f['non2xx']}) {f['socket_errors']}",
+                          flush=True)
+        result["http"] = figures
+    finally:
+        for s in servers:
+            s.stop()
+    return result
+
+
+def print_ratios(result: dict) -> None:
+    print(f"\n--- ratios at {result['units']} units (ours / other, req/s) ---")
+    targets = {"point": 0.5, "paged": None, "aggregate": 0.8}
+    for qname, by_c in result.get("http", {}).items():
+        for c, figs in by_c.items():
+            ours = figs["ours"]["rps"]
+            line = f"{qname:9s} c={c}: vs Oxigraph {ours / figs['oxigraph']['rps']:.2f}"
+            if targets.get(qname) and c == "8":
+                line += f" (target >= {targets[qname]})"
+            if "rdflib-endpoint" in figs:
+                line += f" | vs rdflib-endpoint {ours / max(figs['rdflib-endpoint']['rps'], 1e-9):.1f} (target >= 10)"
+            print(line)
+    load = result["load"]
+    print(f"load time vs oxigraph load: {load['time_ratio']:.2f} (target <= 1.5); peak memory "
+          f"{load['ours_peak_mb']} MB vs {load['oxigraph_peak_mb']} MB")
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="Benchmark our /sparql against Oxigraph server and rdflib-endpoint.")
+    ap.add_argument("--units", default="10000", help="comma-separated registry sizes (default 10000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--duration", type=int, default=10, help="seconds per wrk run (default 10)")
+    ap.add_argument("--slow-duration", type=int, default=20,
+                    help="seconds per wrk run for rdflib-endpoint's slow queries (default 20)")
+    ap.add_argument("--concurrency", default="1,8")
+    ap.add_argument("--workers", type=int, default=2, help="registry serve --workers (default 2)")
+    ap.add_argument("--query-workers", type=int, default=2, help="SPARQL query worker processes per server process")
+    ap.add_argument("--skip-rdflib", action="store_true")
+    ap.add_argument("--work", help="folder for stores and logs (default: a temporary folder)")
+    args = ap.parse_args(argv)
+    args.concurrency = [int(c) for c in args.concurrency.split(",")]
+    work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="registry-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print("machine:", json.dumps(info, ensure_ascii=False))
+    print(f"config: registry serve --workers {args.workers}, {args.query_workers} query worker(s) each; "
+          f"wrk {args.duration} s per run; concurrency {args.concurrency}")
+    for n in [int(x) for x in args.units.split(",")]:
+        result = run_size(n, args, work)
+        result["machine"] = info
+        result["config"] = {"workers": args.workers, "query_workers": args.query_workers, "duration": args.duration}
+        print_ratios(result)
+        DATA.mkdir(parents=True, exist_ok=True)
+        out = DATA / f"results-{n}.json"
+        out.write_text(json.dumps(result, indent=2))
+        print(f"(figures written to {out})")
+    if not args.work:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
