@@ -4,6 +4,7 @@ users (one token per role) and a TestClient over the real application."""
 from __future__ import annotations
 
 import io
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,19 +29,32 @@ MAX_BODY = 1_000_000
 
 
 @pytest.fixture(scope="session")
-def shipped_nquads(tmp_path_factory) -> bytes:
-    """The shipped ontology, shapes and vocabularies as N-Quads (loaded once per session)."""
-    store = EmbeddedStore(tmp_path_factory.mktemp("seed") / "store")
+def seed_store_dir(tmp_path_factory) -> Path:
+    """An embedded store folder with the shipped ontology, shapes and vocabularies (closed; copied per test)."""
+    path = tmp_path_factory.mktemp("seed") / "store"
+    store = EmbeddedStore(path)
     load_files(store, SHIPPED)
+    store.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def shipped_nquads(seed_store_dir) -> bytes:
+    """The same content as N-Quads (to load into other kinds of store)."""
+    store = EmbeddedStore(seed_store_dir, read_only=True)
     buf = io.BytesIO()
     store.dump(buf, ox.RdfFormat.N_QUADS)
     store.close()
     return buf.getvalue()
 
 
-def seeded_store(path: Path, nquads: bytes) -> EmbeddedStore:
+def seeded_store(path: Path, seed: bytes | Path) -> EmbeddedStore:
+    """A fresh embedded store with the shipped data: a copy of a seed folder (fast) or loaded from N-Quads."""
+    if isinstance(seed, Path):
+        shutil.copytree(seed, path)
+        return EmbeddedStore(path)
     store = EmbeddedStore(path)
-    quads = list(ox.parse(nquads, format=ox.RdfFormat.N_QUADS))
+    quads = list(ox.parse(seed, format=ox.RdfFormat.N_QUADS))
     store.bulk_load_quads(quads, {q.graph_name.value for q in quads})
     return store
 
@@ -86,8 +100,8 @@ class Env:
         return {g: set(self.store.graph_triples(g)) for g in self.store.graph_names()}
 
 
-def make_env(tmp_path: Path, nquads: bytes, store=None, **settings) -> Env:
-    store = store or seeded_store(tmp_path / "store", nquads)
+def make_env(tmp_path: Path, seed: bytes | Path, store=None, **settings) -> Env:
+    store = store or seeded_store(tmp_path / "store", seed)
     db = StateDB(tmp_path / "state")
     add_org(db, "gdou", "广东开放大学 Guangdong Open University", BASE + "org/gdou", ["ICT"])
     add_org(db, "gdrta", "广东省道路运输协会 Guangdong Road Transport Association", BASE + "org/gdrta", ["AUTO"])
@@ -102,8 +116,8 @@ def make_env(tmp_path: Path, nquads: bytes, store=None, **settings) -> Env:
 
 
 @pytest.fixture
-def env(tmp_path, shipped_nquads) -> Env:
-    e = make_env(tmp_path, shipped_nquads)
+def env(tmp_path, seed_store_dir) -> Env:
+    e = make_env(tmp_path, seed_store_dir)
     yield e
     service.FAULT_HOOK = None
     e.store.close()

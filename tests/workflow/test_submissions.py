@@ -296,15 +296,15 @@ def test_resubmitting_what_the_catalogue_serves_is_unchanged(env):
 
 # --- dev mode and the API description ---------------------------------------------------------------
 
-def test_no_default_credentials_and_dev_mode_prints_an_admin_token_once(tmp_path, shipped_nquads, capsys):
+def test_no_default_credentials_and_dev_mode_prints_an_admin_token_once(tmp_path, seed_store_dir, capsys):
     from .conftest import make_env
 
-    env = make_env(tmp_path / "a", shipped_nquads)
+    env = make_env(tmp_path / "a", seed_store_dir)
     assert "token" not in capsys.readouterr().out
     names = [r[0] for r in env.db.read().execute("SELECT name FROM users")]
     assert "dev-admin" not in names  # no account is created without --dev
     env.store.close()
-    dev = make_env(tmp_path / "b", shipped_nquads, dev=True)
+    dev = make_env(tmp_path / "b", seed_store_dir, dev=True)
     out = capsys.readouterr().out
     token = out.rsplit(":", 1)[1].strip()
     assert out.count("gdr_") == 1 and token.startswith("gdr_")
