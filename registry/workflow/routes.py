@@ -69,7 +69,7 @@ def install(app: FastAPI, ctx) -> None:
     """Mount the workflow API and the version routes; re-apply pending writes."""
     wf = Workflow(ctx)
     ctx.workflow = wf
-    applied = wf.apply_pending()
+    applied = wf.apply_pending() if wf.state_exists() else 0  # start-up recovery (outbox)
     if applied:
         log.warning("applied %d pending workflow write(s) to the store", applied)
     if ctx.settings.dev:

@@ -81,7 +81,21 @@ class Workflow:
 
     def __init__(self, ctx, db: StateDB | None = None):
         self.ctx = ctx
-        self.db = db or StateDB(ctx.settings.state_path())
+        self._db = db
+        self._db_lock = threading.Lock()
+
+    @property
+    def db(self) -> StateDB:
+        """The workflow database, opened (and created) on first use: an application that never
+        uses the workflow leaves no file behind."""
+        if self._db is None:
+            with self._db_lock:
+                if self._db is None:
+                    self._db = StateDB(self.ctx.settings.state_path())
+        return self._db
+
+    def state_exists(self) -> bool:
+        return self._db is not None or (self.ctx.settings.state_path() / StateDB.FILENAME).exists()
 
     # --- outbox -------------------------------------------------------------------------
     def _fault(self, step: str) -> None:

@@ -124,3 +124,17 @@ def test_store_holds_only_published_items(env):
     assert "ICT-SD-310" not in dump and "待审核" not in dump
     assert not any(tok in dump for tok in env.tokens.values())
     assert "alice" not in dump
+
+
+def test_an_app_that_never_uses_the_workflow_leaves_no_state_file(tmp_path, seed_store_dir):
+    from fastapi.testclient import TestClient
+
+    from .conftest import seeded_store
+
+    store = seeded_store(tmp_path / "store", seed_store_dir)
+    state = tmp_path / "state"
+    app = create_app(Settings(store=str(tmp_path / "store"), state_dir=str(state)), store=store)
+    assert not state.exists()
+    assert TestClient(app).get("/api/changes").json() == {"events": []}  # first use creates it
+    assert (state / "workflow.sqlite3").exists()
+    store.close()
