@@ -161,12 +161,52 @@ def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
 
 # -- the process pool -----------------------------------------------------------------------------
 
-def _worker_main(conn, store_dir: str) -> None:  # pragma: no cover - runs in a child process
+class MemoryMirror:
+    """An in-memory copy of the current snapshot, rebuilt in the background after each write.
+
+    RocksDB reads cost: an aggregate over the whole registry runs 5-15x faster on
+    pyoxigraph's in-memory store than on the on-disk one. ``current()`` answers
+    with the in-memory copy when it matches the published generation, otherwise
+    with the on-disk snapshot (so results are never stale) while a thread builds
+    the new copy (dump + load, both in Rust, GIL released). Memory: one copy per
+    query worker (about 0.8 GB at 100k units).
+    """
+
+    def __init__(self, reader):
+        self.reader = reader
+        self._mem = None
+        self._mem_gen = -1
+        self._building = None
+
+    def current(self):
+        disk = self.reader.current()
+        gen = self.reader._gen
+        if self._mem_gen == gen:
+            return self._mem
+        if self._building is None or not self._building.is_alive():
+            self._building = threading.Thread(target=self._build, args=(disk, gen), daemon=True)
+            self._building.start()
+        return disk
+
+    def _build(self, disk, gen) -> None:
+        try:
+            buf = io.BytesIO()
+            disk.dump(buf, ox.RdfFormat.N_QUADS)
+            mem = ox.Store()
+            mem.bulk_load(buf.getvalue(), ox.RdfFormat.N_QUADS)
+            del buf
+            self._mem, self._mem_gen = mem, gen
+        except Exception:  # keep answering from disk
+            pass
+
+
+def _worker_main(conn, store_dir: str, in_memory: bool = True) -> None:  # pragma: no cover - child process
     """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     from ..store.embedded import SnapshotReader, run_query
 
-    reader = SnapshotReader(store_dir)
+    reader = MemoryMirror(SnapshotReader(store_dir)) if in_memory else SnapshotReader(store_dir)
+    reader.current()
     while True:
         try:
             data = conn.recv_bytes()
@@ -206,9 +246,10 @@ class _Worker:
 class ProcessQueryPool:
     """``size`` killable worker processes reading an on-disk store folder (see the module docstring)."""
 
-    def __init__(self, store_dir: str, size: int):
+    def __init__(self, store_dir: str, size: int, in_memory: bool = True):
         self.store_dir = str(store_dir)
         self.size = max(1, size)
+        self.in_memory = in_memory
         self._ctx = multiprocessing.get_context("forkserver")
         self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded"])
         self._lock = threading.Lock()
@@ -221,7 +262,7 @@ class ProcessQueryPool:
 
     def _spawn(self) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.store_dir), daemon=True,
+        proc = self._ctx.Process(target=_worker_main, args=(child, self.store_dir, self.in_memory), daemon=True,
                                  name="registry-sparql-worker")
         proc.start()
         child.close()
@@ -371,8 +412,11 @@ class ThreadQueryExecutor:
         except QueryFailed as e:
             failure = ("err", e.status, str(e))
         except Exception as e:  # e.g. the remote store's StoreError
-            failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
-                       f"查询执行失败 · The query failed: {e}")
+            if isinstance(e, TimeoutError) or "Timeout" in type(e).__name__:
+                failure = ("err", 503, f"查询超时 · The query did not finish within the time limit: {e}")
+            else:
+                failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
+                           f"查询执行失败 · The query failed: {e}")
         return failure
 
     async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
@@ -391,9 +435,9 @@ class ThreadQueryExecutor:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_executor(store, size: int | None = None):
+def make_executor(store, size: int | None = None, in_memory: bool = True):
     """The right executor for ``store``: worker processes for the on-disk embedded store."""
     path = getattr(store, "path", None)
     if getattr(store, "kind", "") == "embedded" and path is not None:
-        return ProcessQueryPool(str(path), size or os.cpu_count() or 2)
+        return ProcessQueryPool(str(path), size or os.cpu_count() or 2, in_memory)
     return ThreadQueryExecutor(store)

@@ -75,7 +75,8 @@ class SparqlEndpoint:
         self.ctx = ctx
         self.settings = ctx.settings
         self.store = ctx.store
-        self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None)
+        self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None,
+                                      getattr(self.settings, "sparql_in_memory", True))
         self.stats = StatsCache(ctx.store)
         self.dumps = DumpCache(ctx.store)
         self._void_cache: dict = {}

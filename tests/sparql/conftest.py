@@ -20,13 +20,17 @@ from registry.config import Settings
 from registry.loader import load_files
 
 HERE = Path(__file__).resolve().parent
+SYNTHETIC_UNITS = 120
 ROOT = HERE.parent.parent
-DATA = [ROOT / "vocabularies", HERE / "fixture.ttl"]
+# a few vocabularies (levels, sectors, credit systems, dimensions, organisations) keep loading into
+# the remote servers quick; the examples and tests need nothing else
+DATA = [ROOT / "vocabularies" / f for f in ("gdleqf.ttl", "sectors-gbt4754.ttl", "credit-systems.ttl",
+                                            "dimensions.ttl", "organisations.ttl")] + [HERE / "fixture.ttl"]
 
 
 @pytest.fixture(scope="session")
 def synthetic_file(tmp_path_factory) -> Path:
-    return generate(300, seed=7, out=tmp_path_factory.mktemp("synthetic") / "synthetic-300.ttl")
+    return generate(SYNTHETIC_UNITS, seed=7, out=tmp_path_factory.mktemp("synthetic") / "synthetic.ttl")
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -84,7 +84,7 @@ def test_void_and_dcat_description(client, endpoint_store):
     for p in objects(g, ds, VOID + "classPartition"):
         parts[objects(g, p, VOID + "class")[0].value] = int(objects(g, p, VOID + "entities")[0].value)
     expected_units = len(endpoint_store.select("SELECT DISTINCT ?u { ?u a <https://w3id.org/gdlecb/def/Unit> }"))
-    assert parts["https://w3id.org/gdlecb/def/Unit"] == expected_units > 300
+    assert parts["https://w3id.org/gdlecb/def/Unit"] == expected_units > 100
     # dump links, as VoID and as DCAT distributions
     dumps = {o.value for o in objects(g, ds, VOID + "dataDump")}
     assert "http://testserver/dumps/registry.nq.gz" in dumps

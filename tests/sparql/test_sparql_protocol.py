@@ -53,16 +53,21 @@ GRAPH_FORMATS = [
 ]
 
 
+def _term(t):
+    # blank node labels are scoped to one result document (SPARQL 1.1 Results): compare them as "a blank node"
+    return "_:" if isinstance(t, ox.BlankNode) else t
+
+
 def expected_rows(store, query):
     sol = store.query(query)
     names = [v.value for v in sol.variables]
-    return names, [tuple(s[n] for n in names) for s in sol]
+    return names, [tuple(_term(s[n]) for n in names) for s in sol]
 
 
 def parse_rows(body: bytes, fmt):
     sol = ox.parse_query_results(body, fmt)
     names = [v.value for v in sol.variables]
-    return names, [tuple(s[n] for n in names) for s in sol]
+    return names, [tuple(_term(s[n]) for n in names) for s in sol]
 
 
 def canonical(triples) -> set:
@@ -84,7 +89,8 @@ def test_select_every_form_and_format(client, endpoint_store, form, media, fmt):
     else:
         got = list(csv.reader(io.StringIO(r.content.decode("utf-8"), newline="")))
         assert got[0] == names
-        assert [tuple(x) for x in got[1:]] == [tuple(('_:' + t.value) if isinstance(t, ox.BlankNode) else t.value for t in row) for row in rows]
+        assert [tuple("_:" if x.startswith("_:") else x for x in r) for r in got[1:]] == \
+            [tuple(t if t == "_:" else t.value for t in row) for row in rows]
 
 
 @pytest.mark.parametrize("form", FORMS)

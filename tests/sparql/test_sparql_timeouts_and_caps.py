@@ -124,5 +124,7 @@ def test_endpoint_sees_new_writes(tmp_path, synthetic_file):
 
         assert units() == 0
         load_files(store, [synthetic_file])
-        assert units() == 300
+        from conftest import SYNTHETIC_UNITS
+
+        assert units() == SYNTHETIC_UNITS
     store.close()
