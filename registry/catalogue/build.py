@@ -19,6 +19,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -201,7 +202,10 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
                   graphs=graphs, jobs=jobs, shapes_desc=shapes_desc)
     workers = workers or os.cpu_count() or 1
     chunks = [list(range(i, len(jobs), workers)) for i in range(workers)]
-    if workers > 1 and len(jobs) > 200 and "fork" in multiprocessing.get_all_start_methods():
+    # fork shares the fetched data without copying it; it is only safe while this process runs no
+    # other threads (a server in the same process, as in the browser tests, means one process)
+    parallel = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
+    if workers > 1 and len(jobs) > 200 and parallel:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.map(_render_jobs, chunks)
     else:

@@ -195,8 +195,11 @@ class Catalogue:
 
 def home_context(v: View, urls) -> dict:
     s = v.site
+    fws = [f for f in s.of_type(C + "QualificationsFramework") if f.startswith(urls.iris.base)]
+    gdleqf = urls.iris.base + "framework/gdleqf"
+    units_href = urls.iri(gdleqf if gdleqf in fws else fws[0]) if fws else urls.page("standards")
     counts = [
-        ("count.units", len(s.unit_level) or len(s.of_type(C + "Unit")), urls.page("search", query={"type": "Unit", "q": ""})),
+        ("count.units", len(s.of_type(C + "Unit")), units_href),
         ("count.standards", len(s.of_type(C + "CompetencyStandard")), urls.page("standards")),
         ("count.levels", len(s.of_type(C + "FrameworkLevel")), urls.page("frameworks")),
         ("count.schemes", len(_schemes(s)), urls.page("vocabularies")),
