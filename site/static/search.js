@@ -44,8 +44,10 @@
       var cands = [];
       if (e[2]) { cands.push([e[2], "", "c"]); }
       e[3].forEach(function (t) { cands.push(t); });
-      cands.forEach(function (t) {
-        var n = norm(t[0]);
+      // normalised forms, computed once per entry and kept on it
+      var ns = e._n || (e._n = cands.map(function (t) { return norm(t[0]); }));
+      cands.forEach(function (t, i) {
+        var n = ns[i];
         var pos = n.indexOf(nq);
         if (pos < 0) { return; }
         var tier = pos > 0 ? 2 : (t[2] === "c" && n.length === nq.length ? 0 : 1);
