@@ -47,6 +47,8 @@ import pyoxigraph as ox
 from .base import GraphWrite, QueryResult, RegistryStore, StoreError
 
 SPARQL_JSON = "application/sparql-results+json"
+#: seconds added to a query's ``timeout`` for the HTTP wait (see _run)
+TIMEOUT_GRACE = 1.0
 N_TRIPLES = "application/n-triples"
 
 #: graphs Virtuoso 7.2 creates on its own (kept out of the registry's dataset)
@@ -58,6 +60,8 @@ VIRTUOSO_SYSTEM_GRAPHS = (
 #: paths of the per-host graphs Virtuoso creates (service description, WebDAV)
 VIRTUOSO_SYSTEM_PATHS = ("/sparql", "/DAV/")
 
+# Virtuoso refusing a query by its estimated cost, or stopping it at its time limit
+_TIMEOUT_TEXT = re.compile(r"estimated execution time .* exceeds the limit|timed? ?out|timeout", re.IGNORECASE)
 _SERVICE = re.compile(r"\bSERVICE\b", re.IGNORECASE)
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _PREFIXES = re.compile(r"^\s*(?:(?:#[^\n]*\n)|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|(?:BASE\s*<[^>]*>)|\s)*",
@@ -207,8 +211,8 @@ class RemoteStore(RegistryStore):
     def _post(self, url: str, data: dict, accept: str | None, timeout: float | None, what: str) -> httpx.Response:
         headers = {"Accept": accept} if accept else {}
         try:
-            r = self._client.post(url, data=data, headers=headers,
-                                  timeout=None if timeout is None else httpx.Timeout(timeout, connect=min(timeout, 10)))
+            kw = {} if timeout is None else {"timeout": httpx.Timeout(timeout, connect=min(timeout, 10))}
+            r = self._client.post(url, data=data, headers=headers, **kw)
         except httpx.TimeoutException as e:
             raise StoreTimeoutError(f"{what}: the SPARQL server at {url} did not answer within "
                                     f"{timeout or self.timeout:g} s ({type(e).__name__})") from e
@@ -220,7 +224,8 @@ class RemoteStore(RegistryStore):
             raise StoreError(f"{what}: the SPARQL server at {url} refused the request ({r.status_code}); "
                              "check the store user and password (REGISTRY_STORE_USER / REGISTRY_STORE_PASSWORD)")
         if r.status_code >= 500 or r.status_code in (408, 429):
-            cls = StoreTimeoutError if r.status_code in (408, 504) else StoreUnavailableError
+            cls = StoreTimeoutError if r.status_code in (408, 504) or _TIMEOUT_TEXT.search(r.text[:500]) \
+                else StoreUnavailableError
             raise cls(f"{what}: the SPARQL server at {url} answered {r.status_code}: {_snippet(r)}")
         if r.status_code >= 400:
             raise StoreError(f"{what}: the SPARQL server at {url} answered {r.status_code}: {_snippet(r)}")
@@ -245,6 +250,15 @@ class RemoteStore(RegistryStore):
             data["default-graph-uri"] = list(default_graph)
         if named_graphs is not None:
             data["named-graph-uri"] = list(named_graphs)
+        if timeout is not None:
+            # the caller's deadline comes first (the SPARQL endpoint answers 503 at ``timeout``); the
+            # server gets a little longer, and the HTTP wait a little longer again, so that a slow
+            # query ends with the caller's own timeout answer rather than a race with ours
+            if self.dialect == "virtuoso":
+                # Virtuoso stops the query at this limit (milliseconds) instead of computing on after we
+                # gave up; the partial answer it then sends is refused in _post (X-SQL-State S1TAT)
+                data["timeout"] = str(int((timeout + TIMEOUT_GRACE / 2) * 1000))
+            timeout += TIMEOUT_GRACE
         accept = N_TRIPLES if form in ("CONSTRUCT", "DESCRIBE") else SPARQL_JSON
         r = self._post(self.query_url, data, accept, timeout, what)
         ctype = r.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -266,6 +280,9 @@ class RemoteStore(RegistryStore):
                 body = _VIRTUOSO_BNODE_JSON.sub(rb"\1", body)
             return ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
         except SyntaxError as e:
+            if b"has been cancelled" in r.content[-200:]:
+                # Oxigraph server at its --timeout-s: the answer (already 200) ends with this message
+                raise StoreTimeoutError("the SPARQL server stopped the query at its own time limit") from e
             raise StoreError(f"the SPARQL server's answer could not be parsed: {e}") from e
 
     def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None) -> QueryResult:
