@@ -29,6 +29,9 @@ class AppContext:
 def create_app(settings: Settings | None = None, store: RegistryStore | None = None) -> FastAPI:
     settings = settings or Settings()
     owns_store = store is None
+    if store is None and settings.is_remote():  # credentials and timeout of a remote SPARQL store
+        store = open_store(settings.store, user=settings.store_user, password=settings.store_password,
+                           timeout=settings.store_timeout)
     store = store or open_store(settings.store)
     ctx = AppContext(settings, store)
 
