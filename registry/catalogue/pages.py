@@ -25,6 +25,14 @@ STATUS_KEYS = {REG + "status" + k.capitalize(): k for k in
 WARN_STATUSES = {"superseded", "retired", "invalid"}
 
 
+class D(dict):
+    """A dict whose keys templates read as attributes without Jinja's failed-getattr detour
+    (Jinja tries ``getattr`` before ``[]``; on a plain dict that raises, which is slow)."""
+
+    __slots__ = ()
+    __getattr__ = dict.get
+
+
 class Desc:
     """Triples indexed by subject and predicate."""
 
@@ -133,12 +141,11 @@ class View:
         s = self.site.status.get(iri)
         if not s:
             return None
-        return {"key": self.status_key(iri), "label": self.label(s), "iri": s}
+        return D(key=self.status_key(iri), label=self.label(s), iri=s)
 
     def ref(self, iri: str) -> dict:
         """A link to a resource: label, code, status."""
-        return {"iri": iri, "label": self.label(iri), "code": self.site.notation.get(iri),
-                "status": self.status_key(iri)}
+        return D(iri=iri, label=self.label(iri), code=self.site.notation.get(iri), status=self.status_key(iri))
 
     def refs(self, iris_: Iterable[str], *, by_code: bool = False) -> list[dict]:
         rs = [self.ref(i) for i in dict.fromkeys(iris_)]
@@ -153,7 +160,7 @@ class View:
         if key not in WARN_STATUSES:
             return None
         succ = self.site.successor.get(iri)
-        return {"key": key, "successor": self.ref(succ) if succ else None}
+        return D(key=key, successor=self.ref(succ) if succ else None)
 
     def level_sort(self, iri: str):
         return (self.site.level_order.get(iri, 99), self.site.notation.get(iri, ""), iri)
@@ -167,13 +174,13 @@ def paginate(items: Sequence, page: int, size: int | None = None) -> dict:
     total = len(items)
     pages = max(1, -(-total // size))
     page = min(max(1, page), pages)
-    return {"rows": items[(page - 1) * size: page * size], "page": page, "pages": pages, "total": total}
+    return D(rows=items[(page - 1) * size: page * size], page=page, pages=pages, total=total)
 
 
 def item_meta(v: View, iri: str, node: dict) -> dict:
     """Common header facts of an item page."""
     s = v.site
-    return {
+    return D({
         "iri": iri,
         "title": v.text(texts(node, SKOS + "prefLabel") or texts(node, RDFS + "label")) or v.label(iri),
         "labels": sorted(texts(node, SKOS + "prefLabel") or texts(node, RDFS + "label"), key=lambda x: x[1] != v.lang),
@@ -193,7 +200,7 @@ def item_meta(v: View, iri: str, node: dict) -> dict:
         "sources": iris(node, DCT + "source"),
         "license": iris(node, DCT + "license"),
         "publisher": v.refs(iris(node, DCT + "publisher")),
-    }
+    })
 
 
 # --- unit ---------------------------------------------------------------------------
@@ -208,20 +215,19 @@ def unit_page(v: View, iri: str, desc: Desc) -> dict:
         amount = first(cn, C + "creditAmount")
         hours = first(cn, C + "notionalHours")
         system = first(cn, C + "creditSystem")
-        credit = {"amount": number(amount.value) if amount else "", "hours": number(hours.value) if hours else None,
-                  "system": v.ref(system.value) if isinstance(system, ox.NamedNode) else None,
-                  "anchor": "credit"}
+        credit = D(amount=number(amount.value) if amount else "", hours=number(hours.value) if hours else None,
+                   system=v.ref(system.value) if isinstance(system, ox.NamedNode) else None, anchor="credit")
     outcomes = []
     for o in n.get(C + "learningOutcome", ()):
         on = desc.node(o)
         dim = first(on, C + "dimension")
         anchor = o.value.rsplit("/", 2)
-        outcomes.append({
+        outcomes.append(D({
             "label": v.text(texts(on, SKOS + "prefLabel")) or ("", ""),
             "dimension": v.ref(dim.value) if isinstance(dim, ox.NamedNode) else None,
             "anchor": f"outcome-{anchor[-1]}" if isinstance(o, ox.NamedNode) and anchor[-2] == "outcome" else None,
             "iri": o.value if isinstance(o, ox.NamedNode) else None,
-        })
+        }))
     outcomes.sort(key=lambda o: (o["anchor"] or "", o["label"][0]))
     area = first(n, C + "functionalArea")
     area_iri = area.value if isinstance(area, ox.NamedNode) else None
@@ -264,7 +270,7 @@ def standard_page(v: View, iri: str, desc: Desc) -> dict:
         units = by_area.get(a, [])
         areas.append({"ref": v.ref(a), "order": s.area_order.get(a, 999),
                       "description": v.text(texts(an, DCT + "description")),
-                      "units": [dict(v.ref(u), level=v.ref(s.unit_level[u]) if u in s.unit_level else None,
+                      "units": [D(v.ref(u), level=v.ref(s.unit_level[u]) if u in s.unit_level else None,
                                      credit=number(s.unit_credit.get(u))) for u in units]})
     areas.sort(key=lambda a: (a["order"], a["ref"]["code"] or ""))
     levels = s.standard_levels().get(iri, set())
@@ -290,7 +296,7 @@ def area_page(v: View, iri: str, desc: Desc) -> dict:
     std = s.area_standard.get(iri)
     units = s.units_of_area().get(iri, [])
     page.update({"kind": "area", "standard": v.ref(std) if std else None,
-                 "units": [dict(v.ref(u), level=v.ref(s.unit_level[u]) if u in s.unit_level else None,
+                 "units": [D(v.ref(u), level=v.ref(s.unit_level[u]) if u in s.unit_level else None,
                                 credit=number(s.unit_credit.get(u))) for u in units],
                  "crumbs": [("standards", None)] + ([(std, None)] if std else [])})
     return page
@@ -312,7 +318,7 @@ def standards_list(v: View, sector: str | None = None, level: str | None = None,
             continue
         if status and v.status_key(std) != status:
             continue
-        rows.append(dict(v.ref(std), sectors=v.refs(sectors, by_code=True),
+        rows.append(D(v.ref(std), sectors=v.refs(sectors, by_code=True),
                          levels=[v.ref(x) for x in sorted(lvls, key=v.level_sort)],
                          sector_codes=" ".join(s.notation.get(x, x) for x in sectors),
                          level_codes=" ".join(s.notation.get(x, x) for x in lvls)))
@@ -402,7 +408,7 @@ def level_page(v: View, iri: str, desc: Desc, page_no: int = 1) -> dict:
     ds = _descriptors(v, desc, iri)
     units = s.units_of_level().get(iri, [])
     pg = paginate(units, page_no)
-    pg["rows"] = [dict(v.ref(u), credit=number(s.unit_credit.get(u)),
+    pg["rows"] = [D(v.ref(u), credit=number(s.unit_credit.get(u)),
                         standard=v.ref(s.unit_standard(u)) if s.unit_standard(u) else None) for u in pg["rows"]]
     siblings = _levels_of(v, desc, fw) if fw else []
     i = siblings.index(iri) if iri in siblings else -1
@@ -439,7 +445,7 @@ def scheme_page(v: View, iri: str, desc: Desc) -> dict:
             roots.append(c)
 
     def tree(cs):
-        return [dict(v.ref(c), definition=v.text(texts(desc.node(c), SKOS + "definition")),
+        return [D(v.ref(c), definition=v.text(texts(desc.node(c), SKOS + "definition")),
                      uses=len(s.used_by.get(c, ())), children=tree(children.get(c, [])))
                 for c in sorted(cs, key=lambda c: _natural(s.notation.get(c) or v.label(c)[0]))]
 
@@ -507,8 +513,8 @@ def _credit(v: View, desc: Desc, cv) -> dict | None:
         return None
     cn = desc.node(cv)
     amount, hours, system = first(cn, C + "creditAmount"), first(cn, C + "notionalHours"), first(cn, C + "creditSystem")
-    return {"amount": number(amount.value) if amount else "", "hours": number(hours.value) if hours else None,
-            "system": v.ref(system.value) if isinstance(system, ox.NamedNode) else None}
+    return D(amount=number(amount.value) if amount else "", hours=number(hours.value) if hours else None,
+             system=v.ref(system.value) if isinstance(system, ox.NamedNode) else None)
 
 
 def transfer_rule_page(v: View, iri: str, desc: Desc) -> dict:

@@ -98,9 +98,9 @@ def resolve_crumbs(crumbs, v: View, urls, t) -> list[dict]:
     out = []
     for target, label in crumbs or ():
         if target.startswith(("http://", "https://")):
-            out.append({"href": urls.iri(target), "label": label or v.label(target)})
+            out.append(pages.D(href=urls.iri(target), label=label or v.label(target)))
         else:
-            out.append({"href": urls.page(target), "label": label or t(SECTIONS.get(target, "nav.home"))})
+            out.append(pages.D(href=urls.page(target), label=label or t(SECTIONS.get(target, "nav.home"))))
     return out
 
 
