@@ -113,7 +113,8 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
             v, t = views[lang], ts[lang]
             root = out if lang == default_lang else out / lang
             for page_no in range(1, job.pages + 1):
-                urls = StaticUrls(iris, lang, path, default_lang=default_lang, current_page=page_no)
+                urls = StaticUrls(iris, lang, path, default_lang=default_lang, current_page=page_no,
+                                  data_files=formats)
                 page = build_page(job.kind, v, job.iri, desc, t, shapes_desc=shapes_desc, page_no=page_no)
                 ctx = item_context(site, job.kind, page, job.iri, rdf_triples, urls, v, t, context_url,
                                    embed_jsonld=False)
@@ -174,6 +175,7 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     log(f"queried the store in {stats.query_seconds:.2f} s ({len(graphs)} item graphs, {stats.units} units)")
 
     jobs = plan_jobs(site, graphs, iris)
+    StaticUrls.known = frozenset(iris.path_of(j.iri) for j in jobs)
     # folders, once
     roots = [out if lang == default_lang else out / lang for lang in langs]
     dirs = {os.path.dirname(StaticUrls.file_of(iris.path_of(j.iri))) for j in jobs}
@@ -211,6 +213,7 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     else:
         results = [_render_jobs(list(range(len(jobs))))]
     _STATE.clear()
+    StaticUrls.known = None
     for n_pages, n_data, n_bytes, by_kind in results:
         stats.pages += n_pages
         stats.data_files += n_data

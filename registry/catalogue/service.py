@@ -107,7 +107,7 @@ def resolve_crumbs(crumbs, v: View, urls, t) -> list[dict]:
 def item_context(site: SiteData, kind: str, page: dict, iri: str, rdf_triples: Sequence[ox.Triple], urls, v: View,
                  t, context_url: str, *, embed_jsonld: bool = True) -> dict:
     """Everything a template needs besides ``p``."""
-    alternates = [(urls.iri(iri, suffix), mt) for suffix, mt in rdf.SUFFIXES.items()]
+    alternates = [(urls.iri(iri, suffix), mt) for suffix, mt in rdf.SUFFIXES.items()] if urls.data_files else []
     return {
         "p": page, "kind": kind,
         "here": urls.iris.path_of(iri) or "",

@@ -51,6 +51,8 @@ class Urls:
     """Link builder used by the templates (``u``)."""
 
     static = False
+    #: whether the RDF data files exist (a static build made with --no-data has none)
+    data_files = True
 
     def __init__(self, iris: IriMap, lang: str = "zh"):
         self.iris = iris
@@ -103,6 +105,8 @@ class Urls:
         """The list of download links (every RDF format) of an IRI."""
         from .rdf import FORMAT_NAMES, SUFFIXES
 
+        if not self.data_files:
+            return Markup("")
         items = "".join(f'<li><a href="{escape(self.iri(iri, suffix))}" type="{mt}" download>{FORMAT_NAMES[mt]}</a></li>'
                         for suffix, mt in SUFFIXES.items())
         return Markup(f'<ul class="downloads" aria-label="{escape(label)}">{items}</ul>')
@@ -138,9 +142,14 @@ class StaticUrls(Urls):
     """
 
     static = True
+    #: site paths that have a page in this build (set by the builder); other IRIs of ours are
+    #: linked by their permanent identifier instead of a local file that does not exist
+    known: set | frozenset | None = None
 
-    def __init__(self, iris: IriMap, lang: str, current: str, *, default_lang: str = "zh", current_page: int = 1):
+    def __init__(self, iris: IriMap, lang: str, current: str, *, default_lang: str = "zh", current_page: int = 1,
+                 data_files: bool = True):
         super().__init__(iris, lang)
+        self.data_files = data_files
         self.default_lang = default_lang
         self.current = current  # site path of the page being written
         self.current_page = current_page
@@ -165,7 +174,11 @@ class StaticUrls(Urls):
             return iri
         m = _UNIT_PART.match(path)
         if m and not fmt:  # parts of a unit are shown on the unit page
+            if self.known is not None and m.group(1) not in self.known:
+                return iri
             return self.page(m.group(1)) + "#" + m.group(2).replace("/", "-")
+        if self.known is not None and path not in self.known:
+            return iri
         return self.page(path, fmt=fmt)
 
     def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:

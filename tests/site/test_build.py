@@ -111,3 +111,10 @@ def test_cli_build_site(tmp_path):
     assert (out / "zh" / "unit" / "ICT-SD-301.html").exists()
     bad = CliRunner().invoke(main, ["build-site", "--store", str(store_dir), "--lang", "fr", str(out)])
     assert bad.exit_code != 0 and "fr" in bad.output
+
+
+def test_build_without_data_files_has_no_links_to_them(site_store, tmp_path):
+    build_site(site_store, tmp_path, base_iri=BASE, formats=False, workers=1)
+    assert not list(tmp_path.rglob("unit/*.ttl"))
+    assert 'class="downloads"' not in (tmp_path / "unit" / "ICT-SD-301.html").read_text(encoding="utf-8")
+    assert crawl(tmp_path) == []
