@@ -155,6 +155,12 @@ def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
     # small and quick for tests: fewer buffers, no periodic checkpoints stalling a run
     p["NumberOfBuffers"] = "20000"
     p["MaxDirtyBuffers"] = "15000"
+    # no automatic checkpoints: in a long test session one started while the anonymous
+    # endpoint was reading made every later query fail with "SR171: Transaction timed out"
+    p["CheckpointInterval"] = "0"
+    # readers at the default READ COMMITTED saw an item's rows with their values gone while a
+    # write replaced it (measured); repeatable read makes them wait for the writer instead
+    p["DefaultIsolation"] = "4"
     h = cp["HTTPServer"]
     h["ServerPort"] = f"127.0.0.1:{http_port}"
     h["ServerRoot"] = "/var/lib/virtuoso-opensource-7/vsp"
