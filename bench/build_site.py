@@ -35,7 +35,9 @@ SHIPPED = [ROOT / "ontology", ROOT / "shapes", ROOT / "vocabularies"]
 
 
 def run(n_units: int, *, langs=("zh", "en"), data: bool = True, workers: int | None = None, keep: bool = False) -> dict:
+    """Build the site of an ``n_units`` registry; the output folder is left for ``cleanup(result)``."""
     work = Path(tempfile.mkdtemp(prefix=f"bench-site-{n_units}-"))
+    ok = False
     try:
         t0 = time.perf_counter()
         synthetic = generate(n_units, 1, fmt="ttl")
@@ -46,14 +48,19 @@ def run(n_units: int, *, langs=("zh", "en"), data: bool = True, workers: int | N
         stats = build_site(store, out, base_iri=BASE, langs=langs, default_lang=langs[0], formats=data,
                            workers=workers)
         store.close()
-        return {"units": n_units, "load_s": load_s, "pages": stats.pages, "data_files": stats.data_files,
+        ok = True
+        return {"work": work, "units": n_units, "load_s": load_s, "pages": stats.pages, "data_files": stats.data_files,
                 "mb": stats.bytes / 1e6, "query_s": stats.query_seconds, "render_s": stats.render_seconds,
                 "total_s": stats.seconds, "pages_per_s": stats.pages_per_second, "cpu_s": stats.cpu_seconds,
                 "load_avg": os.getloadavg()[0],
                 "unit_pages": stats.by_kind.get("unit", 0)}
     finally:
-        if not keep:
+        if not ok and not keep:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def cleanup(result: dict) -> None:
+    shutil.rmtree(result["work"], ignore_errors=True)
 
 
 def main(argv=None) -> None:
@@ -72,6 +79,7 @@ def main(argv=None) -> None:
         print(f"{r['units']:>8} {r['load_s']:>7.1f} {r['pages']:>8} {r['data_files']:>8} {r['mb']:>7.0f} "
               f"{r['query_s']:>8.1f} {r['render_s']:>9.1f} {r['total_s']:>8.1f} {r['pages_per_s']:>8.0f} "
               f"{r['cpu_s']:>7.1f} {r['pages'] / r['cpu_s']:>11.0f} {r['load_avg']:>5.1f}", flush=True)
+        cleanup(r)  # deleting hundreds of thousands of files takes minutes: after the figures
 
 
 if __name__ == "__main__":
