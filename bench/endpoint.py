@@ -256,12 +256,13 @@ def run_size(n: int, args, work: Path) -> dict:
             t0 = time.perf_counter()
             s.wait_ready(1800)
             print(f"{s.name} ready in {time.perf_counter() - t0:.1f} s", flush=True)
-        for s in servers:  # warm up (our query workers start on first use, in each server process)
+            # warm up at once: our query workers start on first use, in each server process, and then
+            # build their in-memory copy in the background (registry/sparql/executor.py)
             for _ in range(8):
                 httpx.get(s.url, params={"query": "ASK { ?s ?p ?o }"}, timeout=600)
-        # our query workers build their in-memory copy in the background (registry/sparql/executor.py):
-        # give them time, as Oxigraph and rdflib-endpoint also got their load/warm-up time
-        time.sleep(10 + n / 2500)
+        # give those copies time to finish (about 50 s per worker at 100k on a quiet 2-core machine),
+        # as Oxigraph and rdflib-endpoint also got their load time
+        time.sleep(10 + n / 500)
         # same answers everywhere
         for qname, q in qs.items():
             answers = {s.name: answer(s.url, q) for s in servers}
