@@ -41,26 +41,33 @@ def test_timeout_parameter_can_only_lower_the_limit(limited):
     assert r.status_code == 503 and time.monotonic() - start < 5
 
 
-def test_timed_out_worker_is_killed_and_replaced(limited, endpoint_store):
+def test_timed_out_worker_is_killed_and_replaced(tmp_path, synthetic_file):
+    """On the on-disk embedded store queries run in worker processes: a timed-out one is really killed."""
+    from backends import open_backend
+    from conftest import DATA
+    from registry.loader import load_files
     from registry.sparql.executor import ProcessQueryPool
 
-    executor = limited.app.state.ctx.sparql.executor
-    if not isinstance(executor, ProcessQueryPool):
-        pytest.skip("worker processes are only used for the on-disk embedded store")
-    send(limited, "get", ASK_Q)
-    before = set(executor.pids())
-    r = send(limited, "get", SLOW_Q)
-    assert r.status_code == 503
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and (len(executor.pids()) < executor.size or set(executor.pids()) == before):
-        time.sleep(0.05)
-    after = set(executor.pids())
-    killed = before - after
-    assert len(killed) == 1 and len(after) == executor.size
-    for pid in killed:  # really gone: not burning CPU in the background
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
-    assert send(limited, "get", ASK_Q).status_code == 200
+    store = open_backend("embedded", tmp_path)
+    load_files(store, [*DATA, synthetic_file])
+    with make_client(store, sparql_timeout=1.0, sparql_workers=2) as limited:
+        executor = limited.app.state.ctx.sparql.executor
+        assert isinstance(executor, ProcessQueryPool)
+        send(limited, "get", ASK_Q)
+        before = set(executor.pids())
+        r = send(limited, "get", SLOW_Q)
+        assert r.status_code == 503
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and (len(executor.pids()) < executor.size or set(executor.pids()) == before):
+            time.sleep(0.05)
+        after = set(executor.pids())
+        killed = before - after
+        assert len(killed) == 1 and len(after) == executor.size
+        for pid in killed:  # really gone: not burning CPU in the background
+            with pytest.raises(ProcessLookupError):
+                os.kill(pid, 0)
+        assert send(limited, "get", ASK_Q).status_code == 200
+    store.close()
 
 
 def test_slow_query_does_not_stall_quick_ones(limited):
