@@ -66,17 +66,19 @@ def rows(store, q: str) -> list:
     return sorted(out, key=repr)
 
 
-def run_backend(kind: str, quads: list, graphs: list, qs: dict, runs: int, work: Path) -> tuple[dict, dict]:
+def run_backend(kind: str, quads: list, graphs: list, qs: dict, runs: int, work: Path,
+                settle: float = 10.0) -> tuple[dict, dict]:
     store, server = open_kind(kind, work)
     try:
         start = time.perf_counter()
         store.bulk_load_quads(quads, graphs)
         load_s = time.perf_counter() - start
         res = {"load_s": load_s, "triples_per_s": len(quads) / load_s, "queries": {}}
+        time.sleep(settle)  # let the server finish background work after the load (compaction, checkpoints)
         answers = {}
         for name, q in qs.items():
             answers[name] = rows(store, q)
-            for _ in range(3):  # warm-up
+            for _ in range(10):  # warm-up
                 store.query_serialized(q, ox.QueryResultsFormat.JSON, timeout=600)
             times = []
             for _ in range(runs):
