@@ -255,6 +255,7 @@ def main() -> None:  # pragma: no cover - manual use: python -m tests.servers ox
     kind, folder = sys.argv[1], Path(sys.argv[2])
     server = (start_oxigraph if kind == "oxigraph" else start_virtuoso)(folder)
     print(server.spec, server.extra, flush=True)
+    signal.signal(signal.SIGTERM, lambda *a: (_ for _ in ()).throw(KeyboardInterrupt()))
     try:
         while True:
             time.sleep(3600)
