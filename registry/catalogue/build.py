@@ -15,6 +15,7 @@ processes (fork) that share the fetched data.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -208,11 +209,13 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     # other threads (a server in the same process, as in the browser tests, means one process)
     parallel = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
     if workers > 1 and len(jobs) > 200 and parallel:
+        gc.freeze()  # keep the shared data out of the workers' GC passes (no copy-on-write of it)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.map(_render_jobs, chunks)
     else:
         results = [_render_jobs(list(range(len(jobs))))]
     _STATE.clear()
+    gc.unfreeze()
     StaticUrls.known = None
     for n_pages, n_data, n_bytes, by_kind in results:
         stats.pages += n_pages

@@ -8,6 +8,7 @@ static build: the same scan keeps the triples, so the whole site costs one query
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -165,16 +166,45 @@ def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteDa
     d = SiteData(generation=store.generation())
     page_classes = set(PAGE_CLASSES)
     use_preds = set(USE_PREDICATES) - {C + "level"}
+    level_of: dict[str, str] = {}
+    credit_node: dict[str, object] = {}
+    amount: dict[object, str] = {}
+    graphs: dict[str, list] = defaultdict(list)
+    # millions of small objects and no cycles: the cyclic GC would rescan them again and again
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount)
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+    if keep_graphs:
+        d.graphs = set(graphs)
+        d.graph_triples = graphs
+    unit_cls = C + "Unit"
+    for s_, lv in level_of.items():
+        if unit_cls in d.types.get(s_, ()):
+            d.unit_level[s_] = lv
+        else:  # achievements and rules at a level (units at a level come from unit_level)
+            d.used_by[lv].append((C + "level", s_))
+            d.links[s_][C + "level"].append(lv)
+    for u, node in credit_node.items():
+        if node in amount and unit_cls in d.types.get(u, ()):
+            d.unit_credit[u] = amount[node]
+    # the scan order is the store's: sort what pages list so output is stable
+    for v in d.used_by.values():
+        v.sort()
+    return d
+
+
+def _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount) -> None:
+    """The one pass over every quad (see ``load_site_data``)."""
     P_TYPE, P_PREF, P_RLABEL, P_NOTATION = RDF_TYPE, SKOS + "prefLabel", RDFS + "label", SKOS + "notation"
     P_ALT, P_HIDDEN = SKOS + "altLabel", SKOS + "hiddenLabel"
     P_STATUS, P_ISSUED, P_MODIFIED = REG + "status", DCT + "issued", DCT + "modified"
     P_REPLACED, P_VERSION, P_INSCHEME = DCT + "isReplacedBy", OWL + "versionInfo", SKOS + "inScheme"
     P_LEVELORDER, P_ORDER, P_LEVEL = C + "levelOrder", C + "order", C + "level"
     P_AREA, P_CREDIT, P_AMOUNT, P_STANDARD = C + "functionalArea", C + "creditValue", C + "creditAmount", C + "standard"
-    level_of: dict[str, str] = {}
-    credit_node: dict[str, object] = {}
-    amount: dict[object, str] = {}
-    graphs: dict[str, list] = defaultdict(list)
     Triple, NamedNode, Literal = ox.Triple, ox.NamedNode, ox.Literal
     for g, s, p, o in store.query(ALL_QUADS):
         gv = g.value
@@ -234,23 +264,6 @@ def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteDa
             elif pv in use_preds and isinstance(o, NamedNode):
                 d.used_by[ov].append((pv, sv))
                 d.links[sv][pv].append(ov)
-    if keep_graphs:
-        d.graphs = set(graphs)
-        d.graph_triples = graphs
-    unit_cls = C + "Unit"
-    for s_, lv in level_of.items():
-        if unit_cls in d.types.get(s_, ()):
-            d.unit_level[s_] = lv
-        else:  # achievements and rules at a level (units at a level come from unit_level)
-            d.used_by[lv].append((P_LEVEL, s_))
-            d.links[s_][P_LEVEL].append(lv)
-    for u, node in credit_node.items():
-        if node in amount and unit_cls in d.types.get(u, ()):
-            d.unit_credit[u] = amount[node]
-    # the scan order is the store's: sort what pages list so output is stable
-    for v in d.used_by.values():
-        v.sort()
-    return d
 
 
 def _int(v: str) -> int:
