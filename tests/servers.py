@@ -155,8 +155,7 @@ def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
     # small and quick for tests: fewer buffers, no periodic checkpoints stalling a run
     p["NumberOfBuffers"] = "20000"
     p["MaxDirtyBuffers"] = "15000"
-    # no automatic checkpoints: in a long test session one started while the anonymous
-    # endpoint was reading made every later query fail with "SR171: Transaction timed out"
+    # no automatic checkpoints: a throwaway database needs none, and they stall a run
     p["CheckpointInterval"] = "0"
     # readers at the default READ COMMITTED saw an item's rows with their values gone while a
     # write replaced it (measured); repeatable read makes them wait for the writer instead
