@@ -1,8 +1,8 @@
 """The store over a remote SPARQL 1.1 server (Oxigraph server, Virtuoso, Fuseki, GraphDB, Neptune...).
 
-Only the standard protocols are used: SPARQL 1.1 Query and Update (and, when a
-graph-store URL is given, the Graph Store HTTP Protocol for reading whole
-graphs). Every request goes out in the form every server answers correctly:
+Only the standard protocols are used: SPARQL 1.1 Query and Update (a graph-store
+URL may be given in the spec but is not used yet: whole graphs are read with
+CONSTRUCT, which every server supports). Every request goes out in the form every server answers correctly:
 ``POST application/x-www-form-urlencoded`` with an explicit ``Accept`` (SPARQL
 JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE). Results are parsed with
 pyoxigraph, so callers get exactly the types the embedded store returns, and
@@ -12,8 +12,11 @@ the public ``/sparql`` keeps its formats (CSV/TSV included) on any server.
 Writes: a :class:`GraphWrite` becomes ONE update request (``DROP SILENT GRAPH``
 plus ``INSERT DATA`` per item), which the server applies as one transaction: a
 reader sees an item before or after, never half of it. A failed request
-(error status, network error, timeout) raises :class:`StoreError`; the server
-has then applied nothing of that request. :meth:`RemoteStore.bulk_load_quads`
+(error status, network error, timeout) raises :class:`StoreError`; a
+transactional server has then applied nothing of that request (a timed-out
+request may still be applied whole). Virtuoso 7.2 is not transactional across
+the operations of one request on run-time errors, and needs repeatable-read
+isolation for readers never to see an item mid-write (docs/deployment.md). :meth:`RemoteStore.bulk_load_quads`
 sends large loads in several requests: each item is still replaced atomically,
 but a load interrupted half-way leaves the items of earlier requests loaded.
 
@@ -24,7 +27,8 @@ making them private graphs, see docs/deployment.md — its
 ``input:*-graph-exclude`` pragmas also lose triples of ``GRAPH <g>`` patterns,
 so they are not used); blank nodes, which it refuses in ``INSERT
 DATA``, are written with ``INSERT {...} WHERE {}``; large graphs are split into
-several operations of the same request (its SQL compiler refuses long ones);
+several operations of the same request (its SQL compiler refuses long ones) and
+changes of more than 500 triples into several requests of whole items;
 its ``nodeID://`` blank node labels are rewritten so pyoxigraph can parse them;
 result sets it truncates (``ResultSetMaxRows``) or cuts short at its own time
 limit (anytime queries) raise :class:`StoreError` instead of passing as complete.
