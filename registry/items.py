@@ -39,6 +39,10 @@ OWNER_LINKS = (
 )
 
 
+_ROOT_NODES = frozenset(ox.NamedNode(c) for c in ROOT_CLASSES)
+_OWNER_LINK_NODES = frozenset(ox.NamedNode(p) for p in OWNER_LINKS)
+
+
 class ItemSplitError(ValueError):
     """Some subjects cannot be assigned to an item; ``subjects`` names them."""
 
@@ -50,23 +54,37 @@ class ItemSplitError(ValueError):
 def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
     """Group ``triples`` (one file or one submission) by the item each subject belongs to.
 
+    ``triples`` may also be default-graph :class:`pyoxigraph.Quad` objects (as ``ox.parse``
+    gives them); only their subject, predicate and object are read.
+
     Returns ``{item IRI: triples}``. Raises :class:`ItemSplitError` when a
     subject cannot be placed (no root claims it and the input has no single root).
     """
-    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = defaultdict(list)
+    # hot loop (millions of triples on bulk loads): compare terms, not their string values, and
+    # bind everything used per triple to locals
+    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
     roots: set = set()
     owner_link: dict = {}
     referenced_by: dict = {}
+    root_nodes, link_nodes, rdf_type = _ROOT_NODES, _OWNER_LINK_NODES, RDF_TYPE
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    get_list = by_subject.get
     for t in triples:
-        s = t.subject
-        by_subject[s].append(t)
-        p = t.predicate.value
-        if t.predicate == RDF_TYPE and t.object.value in ROOT_CLASSES and isinstance(s, ox.NamedNode):
-            roots.add(s)
-        elif p in OWNER_LINKS and isinstance(t.object, ox.NamedNode) and s not in owner_link:
-            owner_link[s] = t.object
-        if isinstance(t.object, (ox.NamedNode, ox.BlankNode)) and t.object not in referenced_by and t.object != s:
-            referenced_by[t.object] = s
+        s, p, o = t.subject, t.predicate, t.object
+        ts = get_list(s)
+        if ts is None:
+            by_subject[s] = [t]
+        else:
+            ts.append(t)
+        if type(o) is literal:
+            continue
+        if p == rdf_type:
+            if o in root_nodes and type(s) is named:
+                roots.add(s)
+        elif p in link_nodes and type(o) is named and s not in owner_link:
+            owner_link[s] = o
+        if (type(o) is named or type(o) is blank) and o not in referenced_by and o != s:
+            referenced_by[o] = s
 
     single_root = next(iter(roots)) if len(roots) == 1 else None
     owner_cache: dict = {r: r for r in roots}

@@ -23,6 +23,7 @@ from .store import GraphWrite, RegistryStore
 RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
                 ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
                 ".owl": ox.RdfFormat.RDF_XML}
+_EXTRA_SUFFIXES = {".json": ox.RdfFormat.JSON_LD, ".xml": ox.RdfFormat.RDF_XML}
 #: inputs with more triples than this get a progress bar (when stderr is a terminal)
 PROGRESS_THRESHOLD = 200_000
 #: writes with more triples than this go through the store's bulk path
@@ -66,16 +67,23 @@ def rdf_files(paths: Iterable[str | Path]) -> list[Path]:
 
 # pyoxigraph: "Parser error at line 3 column 11: ..." or "... between line 3 column 11 and line 4 column 1: ..."
 _POS = re.compile(r"line (\d+) column (\d+)[^:]*:\s*")
+_POS_PREFIX = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 
-def parse_file(path: Path) -> list[ox.Triple]:
+def parse_file(path: Path, *, shared: bool = True) -> list[ox.Triple]:
     """Triples of one RDF file (graph names in quad formats are ignored: items decide graphs).
 
-    Raises :class:`LoadError` as ``file:line:column: message``.
+    Raises :class:`LoadError` as ``file:line:column: message``. ``shared=False`` skips the
+    shared parser of ``registry.validation`` (whose import pulls in pySHACL and rdflib,
+    ~0.3 s) and returns pyoxigraph's default-graph quads as they come, without copying
+    them into triples: what ``load_paths`` uses on trusted (``--no-validate``) loads.
     """
-    try:
-        from .validation import parse_rdf_file  # the shared parser, when present
-    except ImportError:
+    if shared:
+        try:
+            from .validation import parse_rdf_file  # the shared parser, when present
+        except ImportError:
+            parse_rdf_file = None
+    else:
         parse_rdf_file = None
     if parse_rdf_file is not None:
         try:
@@ -83,19 +91,24 @@ def parse_file(path: Path) -> list[ox.Triple]:
         except Exception as e:  # RdfSyntaxError's str is already file:line:col: message
             raise LoadError(str(e)) from e
     fmt = RDF_SUFFIXES.get(path.suffix)
+    if fmt is None and not shared:  # as the shared parser: other suffixes are read as Turtle
+        fmt = _EXTRA_SUFFIXES.get(path.suffix.lower()) or RDF_SUFFIXES.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
     if fmt is None:
         raise LoadError(f"{path}: unknown RDF file type (use one of {', '.join(sorted(RDF_SUFFIXES))})")
     try:
-        return [q.triple for q in ox.parse(path=str(path), format=fmt)]
+        quads = list(ox.parse(path=str(path), format=fmt))
     except SyntaxError as e:
+        if e.lineno is not None and e.msg is not None:  # same wording as registry.validation.parse_rdf
+            raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: {_POS_PREFIX.sub('', e.msg)}") from e
         msg = str(e)
         m = _POS.search(msg)
         if m:
             detail = re.sub(r"\s*\([^()]*, line \d+\)$", "", msg[m.end():])
             raise LoadError(f"{path}:{m.group(1)}:{m.group(2)}: {detail}") from e
-        raise LoadError(f"{path}: {msg}") from e
+        raise LoadError(f"{path}:1:1: {msg}") from e
     except OSError as e:
         raise LoadError(f"{path}: {e}") from e
+    return quads if not shared else [q.triple for q in quads]
 
 
 def _progress(iterable, total, desc, enabled):
@@ -130,7 +143,7 @@ def load_paths(
         progress = sys.stderr.isatty() and sum(sizes) > PROGRESS_THRESHOLD * 60
     parsed: dict[str, list[ox.Triple]] = {}
     for f in _progress(files, len(files), "parse", progress and len(files) > 1):
-        parsed[str(f)] = parse_file(f)
+        parsed[str(f)] = parse_file(f, shared=validate)
     n = sum(map(len, parsed.values()))
     say(f"parsed {len(files)} file(s), {n} triples")
 
@@ -159,7 +172,8 @@ def load_paths(
         store.bulk_load_quads(quads(), list(items), size_hint=n) if _takes_size_hint(store) else \
             store.bulk_load_quads(quads(), list(items))
     else:
-        store.write(GraphWrite(replace=items))
+        store.write(GraphWrite(replace={g: [t if type(t) is ox.Triple else t.triple for t in ts]
+                                        for g, ts in items.items()}))
     return result
 
 
