@@ -11,7 +11,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+import markupsafe
 from markupsafe import Markup, escape
+from markupsafe._speedups import _escape_inner
 
 from . import i18n
 from .rdf import FORMAT_NAMES, SUFFIXES, script_json
@@ -62,6 +64,34 @@ def chrome_footer(urls, lang: str) -> Markup:
     return Markup(_chrome("_footer.html", urls, lang))
 
 
+_new_str = str.__new__
+
+
+def _fast_escape(s) -> Markup:
+    """``markupsafe.escape`` with the same result, minus its per-call overhead in the two cases
+    that make up nearly every ``{{ … }}`` of a page: an already safe ``Markup`` is returned as it
+    is (it is immutable; ``escape`` would copy it through ``Markup.__new__``), and a plain
+    ``str`` is escaped by markupsafe's own C function and wrapped without ``Markup.__new__``'s
+    Python-level checks. Anything else goes to ``markupsafe.escape``."""
+    cls = type(s)
+    if cls is Markup:
+        return s
+    if cls is str:
+        return _new_str(Markup, _escape_inner(s))
+    return markupsafe.escape(s)
+
+
+class _Template(jinja2.Template):
+    """Templates whose compiled code autoescapes output with ``_fast_escape`` (build-site renders
+    hundreds of thousands of pages; escaping was ~10 % of its time)."""
+
+    @classmethod
+    def _from_namespace(cls, environment, namespace, globals):
+        if namespace.get("escape") is markupsafe.escape:
+            namespace["escape"] = _fast_escape
+        return super()._from_namespace(environment, namespace, globals)
+
+
 @lru_cache(maxsize=1)
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -71,6 +101,7 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         auto_reload=False,
     )
+    env.template_class = _Template
     env.filters["ld"] = _ld
     env.globals["SUFFIXES"] = SUFFIXES
     env.globals["FORMAT_NAMES"] = FORMAT_NAMES
