@@ -270,7 +270,9 @@ def install(app: FastAPI, ctx) -> None:
     app.include_router(api)
 
     # --- version IRIs (before the catalogue's catch-all) -----------------------------------
-    @app.api_route("/{item_path:path}/v/{n:int}", methods=["GET", "HEAD"], tags=["workflow"],
+    # HEAD shares the handler but stays out of the OpenAPI document (one operation id per route)
+    @app.api_route("/{item_path:path}/v/{n:int}", methods=["HEAD"], include_in_schema=False)
+    @app.api_route("/{item_path:path}/v/{n:int}", methods=["GET"], tags=["workflow"],
                    summary="An immutable version of an item (条目版本)", response_class=Response)
     def version(request: Request, item_path: str, n: int):
         item = item_iri(item_path)
