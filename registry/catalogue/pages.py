@@ -354,12 +354,10 @@ MAPPING_PROPS = [SKOS + "exactMatch", SKOS + "closeMatch", SKOS + "broadMatch", 
 
 
 def _mappings(v: View, desc: Desc, level: str) -> list[dict]:
+    """Mappings of a level, grouped by target framework, then by relation, in a stable order."""
     n = desc.node(level)
-    out = []
-    for p in MAPPING_PROPS:
-        for o in iris(n, p):
-            out.append({"relation": _c(p), "relation_label": v.label(p), "target": v.ref(o)})
-    return out
+    found = [(o.rsplit("/", 1)[0], i, o, p) for i, p in enumerate(MAPPING_PROPS) for o in iris(n, p)]
+    return [{"relation": _c(p), "relation_label": v.label(p), "target": v.ref(o)} for _, _, o, p in sorted(found)]
 
 
 def dimensions_of(v: View, used: Iterable[str]) -> list[dict]:
