@@ -167,14 +167,19 @@ def load_paths(
     say(f"{len(items)} item(s) → one named graph each")
 
     if n > BULK_THRESHOLD:
-        def quads():
-            for g, ts in _progress(items.items(), len(items), "load", progress):
-                node = ox.NamedNode(g)
-                for t in ts:
-                    yield ox.Quad(t.subject, t.predicate, t.object, node)
+        graphs = list(items)
 
-        store.bulk_load_quads(quads(), list(items), size_hint=n) if _takes_size_hint(store) else \
-            store.bulk_load_quads(quads(), list(items))
+        def quads():
+            quad = ox.Quad
+            for g in _progress(graphs, len(graphs), "load", progress):
+                node = ox.NamedNode(g)
+                # hand each item's triples over once and let them go: the Python copies are freed
+                # while the bulk loader fills its own buffers (lower peak memory)
+                for t in items.pop(g):  # Triples (validated input) or default-graph Quads (trusted)
+                    yield quad(t.subject, t.predicate, t.object, node)
+
+        store.bulk_load_quads(quads(), graphs, size_hint=n) if _takes_size_hint(store) else \
+            store.bulk_load_quads(quads(), graphs)
     else:
         store.write(GraphWrite(replace={g: [t if type(t) is ox.Triple else t.triple for t in ts]
                                         for g, ts in items.items()}))
