@@ -9,7 +9,8 @@ counted), builds the static catalogue into a temporary folder and prints the fig
     .venv/bin/python -m bench.build_site 10000 --no-data --lang zh
 
 "pages/s" is wall-clock (HTML pages; the RDF data files are extra). "pages/CPU-s" divides by the CPU
-time of the build and its workers, which does not depend on what else the machine is running; on an
+time of the build and its workers, which depends much less on what else the machine is running ("sys s"
+is the kernel's part of it, mostly creating files, which varies with the disk and its other users); on an
 idle machine with N cores the wall-clock rate approaches N × pages/CPU-s. "load" is the 1-minute load
 average at the end (other work on the machine slows the wall-clock figures). Record results in
 bench/RESULTS-site.md.
@@ -53,7 +54,7 @@ def run(n_units: int, *, langs=("zh", "en"), data: bool = True, workers: int | N
         ok = True
         return {"work": work, "units": n_units, "load_s": load_s, "pages": stats.pages, "data_files": stats.data_files,
                 "mb": stats.bytes / 1e6, "query_s": stats.query_seconds, "render_s": stats.render_seconds,
-                "total_s": stats.seconds, "pages_per_s": stats.pages_per_second, "cpu_s": stats.cpu_seconds,
+                "total_s": stats.seconds, "pages_per_s": stats.pages_per_second, "cpu_s": stats.cpu_seconds, "sys_s": stats.system_seconds,
                 "load_avg": os.getloadavg()[0],
                 "unit_pages": stats.by_kind.get("unit", 0)}
     finally:
@@ -80,12 +81,12 @@ def main(argv=None) -> None:
     print(f"cpus={os.cpu_count()} langs={','.join(langs)} data_files={'no' if a.no_data else 'yes'} "
           f"dir={a.dir or tempfile.gettempdir()}")
     print(f"{'units':>8} {'load s':>7} {'pages':>8} {'data':>8} {'MB':>7} {'query s':>8} {'render s':>9} "
-          f"{'total s':>8} {'pages/s':>8} {'CPU s':>7} {'pages/CPU-s':>11} {'load':>5}")
+          f"{'total s':>8} {'pages/s':>8} {'CPU s':>7} {'sys s':>6} {'pages/CPU-s':>11} {'load':>5}")
     for n in a.sizes:
         r = run(n, langs=langs, data=not a.no_data, workers=a.workers, parent=a.dir)
         print(f"{r['units']:>8} {r['load_s']:>7.1f} {r['pages']:>8} {r['data_files']:>8} {r['mb']:>7.0f} "
               f"{r['query_s']:>8.1f} {r['render_s']:>9.1f} {r['total_s']:>8.1f} {r['pages_per_s']:>8.0f} "
-              f"{r['cpu_s']:>7.1f} {r['pages'] / r['cpu_s']:>11.0f} {r['load_avg']:>5.1f}", flush=True)
+              f"{r['cpu_s']:>7.1f} {r['sys_s']:>6.1f} {r['pages'] / r['cpu_s']:>11.0f} {r['load_avg']:>5.1f}", flush=True)
         cleanup(r)  # deleting hundreds of thousands of files takes minutes: after the figures
 
 
