@@ -104,10 +104,14 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
             rdf_triples = rdf.describe(triples, job.iri, desc_cache[2])
         path = iris.path_of(job.iri)
         jsonld = rdf.compact_jsonld(rdf_triples, job.iri, context_url)
-        jsonld_html = ld_markup(jsonld)
+        jsonld_text = rdf.jsonld_text(jsonld)  # serialised once: the .jsonld file and the page's script
+        jsonld_html = ld_markup(jsonld, jsonld_text)
         if formats:
             for suffix, mt in rdf.SUFFIXES.items():
-                data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url, jsonld_doc=jsonld)
+                if mt == rdf.JSONLD:
+                    data = jsonld_text.encode("utf-8")
+                else:
+                    data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url)
                 _write(out / StaticUrls.file_of(path, fmt=suffix), data)
                 n_data += 1
                 n_bytes += len(data)

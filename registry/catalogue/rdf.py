@@ -205,7 +205,7 @@ def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None
     if media_type == JSONLD:
         doc = jsonld_doc or compact_jsonld(triples, main, context_url)
         # compact separators keep json on its C encoder (indent= falls back to pure Python)
-        return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        return jsonld_text(doc).encode("utf-8")
     # triples come from the store grouped by subject (its GSPO scan), which is what Turtle needs
     return ox.serialize(triples, format=OX_FORMAT[media_type], prefixes=PREFIXES)
 
@@ -237,9 +237,17 @@ def subject_index(triples: Sequence[ox.Triple]) -> dict:
     return by_s
 
 
-def script_json(doc: dict) -> str:
+def jsonld_text(doc: dict) -> str:
+    """``doc`` as the text of a JSON-LD file (the same as ``serialize(…, JSONLD, jsonld_doc=doc)``)."""
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+def script_json(doc: dict, text: str | None = None) -> str:
     """JSON for a ``<script type="application/ld+json">`` block: ``<``, ``>`` and ``&`` escaped so
-    no author text can close the script element."""
-    return (json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+    no author text can close the script element. ``text`` is ``jsonld_text(doc)`` when the caller
+    already has it (the build writes the same JSON to the ``.jsonld`` file)."""
+    if text is None:
+        text = jsonld_text(doc)
+    return (text
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))

@@ -39,9 +39,10 @@ def _ld(doc) -> Markup:
     return Markup(script_json(doc))
 
 
-def ld_markup(doc) -> Markup:
-    """Prepare embedded JSON-LD once for several renderings (e.g. both languages of a page)."""
-    return Markup(script_json(doc))
+def ld_markup(doc, text: str | None = None) -> Markup:
+    """Prepare embedded JSON-LD once for several renderings (e.g. both languages of a page);
+    ``text`` is ``rdf.jsonld_text(doc)`` when the caller already serialised it."""
+    return Markup(script_json(doc, text))
 
 
 _CHROME: dict = {}
