@@ -39,6 +39,8 @@ def run(n_units: int, *, langs=("zh", "en"), data: bool = True, workers: int | N
         parent: str | None = None) -> dict:
     """Build the site of an ``n_units`` registry in a new folder under ``parent`` (default: the
     system temporary folder); the output folder is left for ``cleanup(result)``."""
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"bench-site-{n_units}-", dir=parent))
     ok = False
     try:
