@@ -57,6 +57,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "field.range": ("应用范围", "Range"),
     "field.level": ("级别", "Level"),
     "field.credit": ("学分", "Credit"),
+    "unit.credits": ("学分", "credits"),  # after a number: "4 学分" / "4 credits"
     "field.competency": ("能力说明", "Competency statement"),
     "field.criteria": ("评价标准", "Assessment criteria"),
     "field.remarks": ("备注", "Remarks"),

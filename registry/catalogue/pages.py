@@ -321,7 +321,7 @@ def standards_list(v: View, sector: str | None = None, level: str | None = None,
         rows.append(D(v.ref(std), sectors=v.refs(sectors, by_code=True),
                          levels=[v.ref(x) for x in sorted(lvls, key=v.level_sort)],
                          sector_codes=" ".join(s.notation.get(x, x) for x in sectors),
-                         level_codes=" ".join(s.notation.get(x, x) for x in lvls)))
+                         level_codes=" ".join(s.notation.get(x, x) for x in sorted(lvls, key=v.level_sort))))
     rows.sort(key=lambda r: (r["code"] or "", r["label"][0]))
     return {"kind": "standards", "rows": rows,
             "sectors": v.refs(all_sectors, by_code=True),
