@@ -30,36 +30,23 @@ CONCEPT_TYPES = {C + "Sector", C + "FieldOfStudy", C + "OutcomeType", C + "Dimen
                  C + "OrganisationRole", "http://www.w3.org/2004/02/skos/core#Concept"}
 
 
+# page kind by the item's page type (ontology documents are told apart by their content, below)
+KIND_BY_TYPE = {
+    C + "Unit": "unit", C + "CompetencyStandard": "standard", C + "FunctionalArea": "area",
+    C + "QualificationsFramework": "framework", C + "FrameworkLevel": "level", C + "Organisation": "organisation",
+    C + "Achievement": "achievement", C + "TransferRule": "transfer_rule",
+    SH + "NodeShape": "shape", SH + "PropertyShape": "shape",
+    "http://www.w3.org/2004/02/skos/core#ConceptScheme": "scheme",
+    **{t: "term" for t in TERM_TYPES}, **{t: "concept" for t in CONCEPT_TYPES},
+}
+
+
 def kind_of(site: SiteData, iri: str, desc: Desc) -> str:
     """Which page shows ``iri``."""
     t = site.page_type(iri)
-    if t == C + "Unit":
-        return "unit"
-    if t == C + "CompetencyStandard":
-        return "standard"
-    if t == C + "FunctionalArea":
-        return "area"
-    if t == C + "QualificationsFramework":
-        return "framework"
-    if t == C + "FrameworkLevel":
-        return "level"
-    if t == C + "Organisation":
-        return "organisation"
-    if t == C + "Achievement":
-        return "achievement"
-    if t == C + "TransferRule":
-        return "transfer_rule"
     if t == OWL + "Ontology":
         return "shapes" if desc.subjects_of_type(SH + "NodeShape") else "ontology"
-    if t in (SH + "NodeShape", SH + "PropertyShape"):
-        return "shape"
-    if t in TERM_TYPES:
-        return "term"
-    if t == "http://www.w3.org/2004/02/skos/core#ConceptScheme":
-        return "scheme"
-    if t in CONCEPT_TYPES:
-        return "concept"
-    return "generic"
+    return KIND_BY_TYPE.get(t, "generic")
 
 
 def build_page(kind: str, v: View, iri: str, desc: Desc, t, *, shapes_desc: Desc | None = None, page_no: int = 1) -> dict:
