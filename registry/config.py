@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     workers: int = 1
+    #: the public base URL of this server (``scheme://host[:port][/prefix]``) used for every absolute
+    #: link the server writes (change feed, Atom, service description); never taken from the request's
+    #: ``Host`` header. Default: ``http://{host}:{port}``
+    public_url: str | None = None
 
     #: public SPARQL endpoint limits
     sparql_timeout: float = 10.0
@@ -62,6 +66,15 @@ class Settings(BaseSettings):
         if self.store.startswith("sparql:"):
             return Path("./registry-state")
         return Path(self.store)
+
+    def public_base(self) -> str:
+        """The public base URL without a trailing slash (see ``public_url``)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+        if ":" in host and not host.startswith("["):
+            host = f"[{host}]"
+        return f"http://{host}:{self.port}"
 
     def is_remote(self) -> bool:
         return self.store.startswith("sparql:")
