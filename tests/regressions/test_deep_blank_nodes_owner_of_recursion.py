@@ -1,7 +1,7 @@
 """Issue 14, defect 2: blank nodes nested 1,200+ deep gave a 500 (``RecursionError`` in
 ``registry/items.py`` ``owner_of``). Reproduction: a unit whose blank nodes form a chain
-``_:b0 → _:b1 → … → _:b1299`` (flat N-Triples-style lines in Turtle, so no text nesting limit
-applies). items.py is now iterative: any depth the parser admits is split, and the dry run
+``_:b0 → _:b1 → … → _:b1299`` (flat N-Triples-style lines in Turtle, deepest first, so no text
+nesting limit applies). items.py is now iterative: any depth the parser admits is split, and the dry run
 answers 422 (the shapes refuse the unknown property), never 500.
 """
 
@@ -55,8 +55,9 @@ def test_items_module_has_no_recursion():
 
 
 def test_dry_run_with_1300_deep_blank_nodes_is_422(env):
-    body = unit_ttl() + f"\n<{UNIT}> <http://x/p> _:b0 .\n" + "".join(
-        f"_:b{i} <http://x/p> _:b{i + 1} .\n" for i in range(1300))
+    # deepest first, as a parser emits nested [ … ]: the old recursion went 1,300 calls deep
+    body = "".join(f"_:b{i} <http://x/p> _:b{i + 1} .\n" for i in reversed(range(1300))) + (
+        f"<{UNIT}> <http://x/p> _:b0 .\n" + unit_ttl())
     r = env.client.post("/api/validate", content=body.encode(), headers={"Content-Type": "text/turtle"})
     assert r.status_code == 422, r.text[:300]
     assert r.json()["items"][0]["item"] == UNIT
