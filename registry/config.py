@@ -60,6 +60,14 @@ class Settings(BaseSettings):
     #: catalogue default language
     default_lang: str = "zh"
 
+    #: deepest nesting accepted in an RDF text (JSON arrays/objects; Turtle/TriG ( ), [ ], { }, << >>;
+    #: XML elements), checked before parsing; deeper gets 422 naming line and column. 0 disables.
+    max_nesting_depth: int = 64
+    #: parse untrusted RDF (submissions, dry runs, stdin) in a worker process the server survives losing
+    parse_in_worker: bool = True
+    #: largest CSV cell (characters); a longer one gets 422 naming row and column
+    csv_max_cell_chars: int = 100_000
+
     def state_path(self) -> Path:
         if self.state_dir:
             return Path(self.state_dir)

@@ -89,27 +89,59 @@ def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
     single_root = next(iter(roots)) if len(roots) == 1 else None
     owner_cache: dict = {r: r for r in roots}
 
-    def owner_of(node, seen=()) -> ox.NamedNode | None:
-        if node in owner_cache:
-            return owner_cache[node]
-        if node in seen:
-            return None
-        seen = (*seen, node)
-        found = None
-        link = owner_link.get(node)
-        if link is not None and (link in roots or link in by_subject):
-            found = owner_of(link, seen)
-        if found is None and link is not None and link not in by_subject and not isinstance(node, ox.BlankNode):
-            # an owner declared by IRI but described elsewhere (e.g. a concept of an existing scheme)
-            found = link
-        if found is None:
-            ref = referenced_by.get(node)
-            if ref is not None:
-                found = owner_of(ref, seen)
-        if found is None:
-            found = single_root
-        owner_cache[node] = found
-        return found
+    def owner_of(start) -> ox.NamedNode | None:
+        """The item ``start`` belongs to: its owner link, else the subject that references it,
+        followed until a root; a cycle counts as no owner; the single root of the input last.
+
+        Iterative (an explicit stack of frames ``[node, stage, link]``), so chains of any
+        length — blank nodes nested thousands deep — are followed without recursion.
+        Stage 0 follows the owner link, stage 1 the referencing subject, stage 2 concludes.
+        """
+        if start in owner_cache:
+            return owner_cache[start]
+        stack = [[start, 0, None]]
+        on_path = {start}  # the nodes being resolved (the recursion's ``seen``)
+        result = None  # the answer of the last resolved step
+
+        def call(frame, target, stage) -> None:
+            nonlocal result
+            frame[1] = stage
+            if target in owner_cache:
+                result = owner_cache[target]
+            elif target in on_path:
+                result = None  # a cycle
+            else:
+                on_path.add(target)
+                stack.append([target, 0, None])
+
+        while stack:
+            frame = stack[-1]
+            node, stage, link = frame
+            if stage == 0:
+                link = frame[2] = owner_link.get(node)
+                result = None
+                if link is not None and (link in roots or link in by_subject):
+                    call(frame, link, 1)
+                else:
+                    frame[1] = 1
+                continue
+            found = result
+            if stage == 1:
+                if found is None and link is not None and link not in by_subject and type(node) is not blank:
+                    # an owner declared by IRI but described elsewhere (e.g. a concept of an existing scheme)
+                    found = link
+                if found is None:
+                    ref = referenced_by.get(node)
+                    if ref is not None:
+                        call(frame, ref, 2)
+                        continue
+            if found is None:
+                found = single_root
+            owner_cache[node] = found
+            stack.pop()
+            on_path.discard(node)
+            result = found
+        return result
 
     items: dict[str, list[ox.Triple]] = defaultdict(list)
     orphans: list[str] = []

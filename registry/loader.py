@@ -98,7 +98,23 @@ def parse_file(path: Path, *, shared: bool = True) -> list[ox.Triple]:
     if fmt is None:
         raise LoadError(f"{path}: unknown RDF file type (use one of {', '.join(sorted(RDF_SUFFIXES))})")
     try:
-        quads = list(ox.parse(path=str(path), format=fmt))
+        with open(path, "rb") as fh:
+            # a UTF-8 byte-order mark (Windows editors) is not RDF: step over it, as the shared parser does
+            if fh.read(3) != b"\xef\xbb\xbf":
+                fh.seek(0)
+            if fmt == ox.RdfFormat.JSON_LD:  # the one recursive parser: bound its nesting first
+                from .validation.limits import NestingTooDeep, check_depth, position
+
+                data = fh.read()
+                try:
+                    check_depth(data, fmt, _max_depth())
+                except NestingTooDeep as e:
+                    line, col = position(data, e.offset)
+                    raise LoadError(f"{path}:{line}:{col}: nested deeper than the limit of {e.limit} levels "
+                                    f"(REGISTRY_MAX_NESTING_DEPTH)") from None
+                quads = list(ox.parse(data, format=fmt))
+            else:
+                quads = list(ox.parse(fh, format=fmt))
     except SyntaxError as e:
         if e.lineno is not None and e.msg is not None:  # same wording as registry.validation.parse_rdf
             raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: {_POS_PREFIX.sub('', e.msg)}") from e
@@ -111,6 +127,17 @@ def parse_file(path: Path, *, shared: bool = True) -> list[ox.Triple]:
     except OSError as e:
         raise LoadError(f"{path}: {e}") from e
     return quads if not shared else [q.triple for q in quads]
+
+
+def _max_depth() -> int:
+    try:
+        from .config import Settings
+
+        return int(Settings().max_nesting_depth)
+    except Exception:
+        from .validation.limits import DEFAULT_MAX_DEPTH
+
+        return DEFAULT_MAX_DEPTH
 
 
 def _progress(iterable, total, desc, enabled):

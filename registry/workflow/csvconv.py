@@ -5,7 +5,9 @@ a header cell may be the full ``名称/title`` form, its Chinese part or its Eng
 part. Cells with several values (assessment criteria, learning outcomes, remarks)
 separate them with ``|`` (a vertical bar; spaces around it are ignored). Quotes,
 commas and line breaks inside cells follow RFC 4180 (Python's csv module); a
-UTF-8 byte-order mark (Excel's "CSV UTF-8") is accepted.
+UTF-8 byte-order mark (Excel's "CSV UTF-8") is accepted. A cell holds at most
+``REGISTRY_CSV_MAX_CELL_CHARS`` characters (default 100,000; a unit's longest field is a
+few thousand): a longer one is refused naming its row and column.
 
 The standard and the functional area are derived from the unit code
 (``ICT-SD-301`` → standard ``ICT``, area ``SD``): both must already be published.
@@ -24,6 +26,11 @@ from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 from ..namespaces import BASE, CB, PREFIXES, REG
 
 SEPARATOR = "|"
+#: the default of ``REGISTRY_CSV_MAX_CELL_CHARS``
+MAX_CELL_CHARS = 100_000
+#: a credit system cell: a code of the shipped credit-system list, or an absolute IRI
+CREDIT_SYSTEM_CODE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+ABSOLUTE_IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`\x00-\x1f]+$")
 UNIT_CODE = re.compile(r"^([A-Z][A-Z0-9]{1,7})-([A-Z][A-Z0-9]{1,3})-([1-7])[0-9]{2}$")
 
 #: (key, header, required, multi)
@@ -75,8 +82,19 @@ def _split(cell: str) -> list[str]:
     return [p.strip() for p in cell.split(SEPARATOR) if p.strip()]
 
 
-def read_rows(data: bytes | str) -> list[tuple[int, dict]]:
-    """``[(line number, {column key: cell})]``; raises :class:`CsvError` on unknown or missing columns."""
+def max_cell_chars() -> int:
+    try:
+        from ..config import Settings
+
+        return int(getattr(Settings(), "csv_max_cell_chars", MAX_CELL_CHARS))
+    except Exception:
+        return MAX_CELL_CHARS
+
+
+def read_rows(data: bytes | str, max_cell: int | None = None) -> list[tuple[int, dict]]:
+    """``[(line number, {column key: cell})]``; raises :class:`CsvError` on unknown or missing columns
+    and on cells longer than ``max_cell`` characters (default ``REGISTRY_CSV_MAX_CELL_CHARS``)."""
+    max_cell = max_cell_chars() if max_cell is None else max_cell
     if isinstance(data, bytes):
         try:
             text = data.decode("utf-8-sig")
@@ -85,6 +103,11 @@ def read_rows(data: bytes | str) -> list[tuple[int, dict]]:
                              "en": f"the CSV is not UTF-8 (byte {e.start}); save it as “CSV UTF-8”"}]) from None
     else:
         text = data.lstrip("\ufeff")
+    # Python's csv refuses fields over its process-wide field_size_limit (131,072) with an error that
+    # names neither row nor column: lift it to what this text can hold (the body size is already
+    # bounded) and check cell sizes below, where row and column are known
+    if csv.field_size_limit() <= len(text):
+        csv.field_size_limit(len(text) + 1)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
@@ -93,6 +116,11 @@ def read_rows(data: bytes | str) -> list[tuple[int, dict]]:
     keys = []
     errors = []
     for i, cell in enumerate(header, 1):
+        if len(cell) > 200:
+            errors.append({"row": 1, "column": i, "zh": f"第 1 行第 {i} 列：列名过长（{len(cell)} 个字符）",
+                           "en": f"row 1, column {i}: the column name is too long ({len(cell)} characters)"})
+            keys.append(None)
+            continue
         k = _header_key(cell)
         if k is None and cell.strip():
             errors.append({"row": 1, "column": cell, "zh": f"第 1 行第 {i} 列：未知列名 “{cell}”",
@@ -111,6 +139,15 @@ def read_rows(data: bytes | str) -> list[tuple[int, dict]]:
         if len(record) > len(keys):
             errors.append({"row": line, "column": None, "zh": f"第 {line} 行的单元格多于列名",
                            "en": f"row {line} has more cells than the header (an unquoted comma?)"})
+            continue
+        too_long = [(i, k) for i, (k, v) in enumerate(zip(keys, record), 1) if len(v) > max_cell]
+        for i, k in too_long:
+            hdr = header[i - 1]
+            errors.append({"row": line, "column": hdr, "zh": f"第 {line} 行第 {i} 列 “{hdr}”：单元格有 {len(record[i - 1])} 个字符，"
+                                                            f"超过上限 {max_cell}",
+                           "en": f"row {line}, column {i} “{hdr}”: the cell has {len(record[i - 1])} characters, "
+                                 f"more than the limit of {max_cell}"})
+        if too_long:
             continue
         rows.append((line, {k: v for k, v in zip(keys, record) if k}))
     if errors:
@@ -160,6 +197,10 @@ def csv_to_graph(data: bytes | str, base: str = BASE) -> Graph:
         elif level and level != level_digit:
             err(line, "level", f"级别 {level} 与编号中的级别 {level_digit} 不一致",
                 f"level {level} differs from the level digit {level_digit} in the code")
+        system = row.get("credit_system", "").strip()
+        if system and not (CREDIT_SYSTEM_CODE.match(system) or ABSOLUTE_IRI.match(system)):
+            err(line, "credit_system", f"学分制度应为代码（如 gd-credit）或完整的 IRI，而不是 “{system}”",
+                f"the credit system must be a code (e.g. gd-credit) or a full IRI, not “{system}”")
         credit = row.get("credit", "").strip()
         hours = row.get("hours", "").strip()
         for key, value, minimum in (("credit", credit, "positive"), ("hours", hours, "zero")):
