@@ -803,8 +803,118 @@ def transfer_rule_shape():
 VOCAB = "https://w3id.org/gdlecb/vocab/"
 
 
-def node_shapes() -> list[Node]:
+# --------------------------------------------------------------------------------------------------
+# Content terms (issue 11): occupations, skill levels, certificate-database properties and code
+# uniqueness for every registrable class. Kept in tables here so the other shape blocks stay untouched.
+
+HTTP_IRI = r"^https?://"
+
+#: classes whose codes (skos:notation) must be unique across the registry: node key -> (class, zh, en).
+#: The validator's reference context (registry/validation/context.py, UNIQUE_CODE_CLASSES) fetches the
+#: existing items of these classes that share a submitted code.
+CODE_UNIQUE = {
+    "Achievement": ("cb:Achievement", "资历成果", "learning achievement"),
+    "Organisation": ("cb:Organisation", "机构", "organisation"),
+    "TransferRule": ("cb:TransferRule", "学分转换规则", "credit transfer rule"),
+    "Qualification": ("cb:Qualification", "资历", "qualification"),
+}
+
+
+def code_unique(cls, zh, en):
+    return Sparql(
+        "code-unique", (f"{zh}编号唯一", f"{en} code is unique"),
+        (f"编号 {{?value}} 已被另一个{zh} <{{?other}}> 使用。同类条目的编号（skos:notation）必须唯一：请改用未被占用的编号。",
+         f"The code {{?value}} is already used by another {en} <{{?other}}>. Codes (skos:notation) must be unique among items of the same class: use an unused code."),
+        f"""SELECT $this ?value ?other WHERE {{
+        $this a {cls} ; skos:notation ?value .
+        ?other skos:notation ?value ; a {cls} .
+        FILTER (?other != $this)
+    }}""",
+    )
+
+
+VALIDITY_EXCLUSIVE = Sparql(
+    "validity-exclusive", ("有效期与长期有效互斥", "validity period excludes does-not-expire"),
+    ("资历成果同时写了有效期（cb:validityPeriod {?value}）和长期有效（cb:doesNotExpire true）。请只保留其中一个。",
+     "The achievement states both a validity period (cb:validityPeriod {?value}) and cb:doesNotExpire true. Keep only one."),
+    """SELECT $this ?value WHERE {
+        $this cb:validityPeriod ?value ; cb:doesNotExpire true ; a cb:Achievement .
+    }""",
+)
+
+
+def occupation_prop(cn, ce):
+    return ref("occupation", "cb:occupation", "cb:Occupation", "职业", "occupation (Occupational Classification of the PRC)",
+               "对应职业", "occupation", cn, ce)
+
+
+def achievement_content_props(cn, ce):
+    """Certificate-database properties of an achievement (docs/model.md, "Occupations, skill levels and certificates")."""
     return [
+        occupation_prop(cn, ce),
+        ref("skillLevel", "cb:skillLevel", "cb:SkillLevel", "职业技能等级", "vocational skill level", "职业技能等级",
+            "skill level", cn, ce, "sh:maxCount 1"),
+        ref("fieldOfStudy", "cb:fieldOfStudy", "cb:FieldOfStudy", "学科领域", "field of study (ISCED-F)", "学科领域",
+            "field of study", cn, ce),
+        lang_text_prop("identifierPattern", "cb:identifierPattern", "证书编号格式", "identifier pattern", cn, ce),
+        Prop("validityPeriod", "cb:validityPeriod", "sh:datatype xsd:duration ; sh:maxCount 1", ("有效期", "validity period"),
+             ("有效期（cb:validityPeriod）：最多一个，xsd:duration，例如 \"P3Y\"^^xsd:duration；与 cb:doesNotExpire 互斥。",
+              "Validity period (cb:validityPeriod): at most one xsd:duration, e.g. \"P3Y\"^^xsd:duration; excludes cb:doesNotExpire."),
+             ("资历成果的有效期（cb:validityPeriod）不是 xsd:duration 或多于一个。请写成 \"P3Y\"^^xsd:duration 这样的期限。",
+              "The validity period (cb:validityPeriod) of the achievement is not an xsd:duration or is given more than once. Write a duration such as \"P3Y\"^^xsd:duration."),
+             sparql=[VALIDITY_EXCLUSIVE]),
+        Prop("doesNotExpire", "cb:doesNotExpire", "sh:datatype xsd:boolean ; sh:maxCount 1 ; sh:in ( true )",
+             ("长期有效", "does not expire"),
+             ("长期有效（cb:doesNotExpire）：只能写 true，表示不设有效期。", "Does not expire (cb:doesNotExpire): only true, meaning there is no validity period."),
+             ("cb:doesNotExpire 只能写 true（不设有效期时）；有有效期时请改用 cb:validityPeriod。",
+              "cb:doesNotExpire can only be true (when there is no validity period); use cb:validityPeriod when there is one.")),
+        Prop("verificationService", "cb:verificationService", f"sh:nodeKind sh:IRI ; sh:pattern {q(HTTP_IRI)}",
+             ("查验途径", "verification service"),
+             ("查验途径（cb:verificationService）：官方查询服务页面的 http(s) 网址。", "Verification service (cb:verificationService): the http(s) address of the official lookup page."),
+             ("资历成果的查验途径（cb:verificationService）必须是 http 或 https 网址，例如 <https://zscx.osta.org.cn/> 。",
+              "The verification service (cb:verificationService) of the achievement must be an http or https address, e.g. <https://zscx.osta.org.cn/> .")),
+    ]
+
+
+OCCUPATION_CODE = (r"^[1-8](-[0-9]{2}){0,3}$", "4-10-01-05")
+
+
+def occupation_shape():
+    cn, ce = "职业", "occupation"
+    fmt = Prop("notation-format", "skos:notation", f"sh:pattern {q(OCCUPATION_CODE[0])}", ("职业编码格式", "occupation code format"),
+               (f"职业编码（skos:notation）：大典编码，格式 {OCCUPATION_CODE[0]}，例如 {OCCUPATION_CODE[1]}。",
+                f"Occupation code (skos:notation): the classification code, matching {OCCUPATION_CODE[0]}, e.g. {OCCUPATION_CODE[1]}."),
+               (f"职业编码（skos:notation）格式不对。请写大类-中类-小类-细类编码，例如 \"{OCCUPATION_CODE[1]}\"，大类只写一位数字。",
+                f"The occupation code (skos:notation) is badly formed. Write the major-submajor-minor-unit code, e.g. \"{OCCUPATION_CODE[1]}\"; a major group is one digit."))
+    return simple_concept("Occupation", cn, ce, VOCAB + "occupation",
+                          ("《中华人民共和国职业分类大典》的大类或职业：官方编码、名称、上位大类和与 ISCO-08 的对应。",
+                           "A major group or occupation of the Occupational Classification of the PRC: official code, name, major group and ISCO-08 matches."),
+                          [fmt])
+
+
+def skill_level_shape():
+    cn, ce = "职业技能等级", "skill level"
+    return Node("SkillLevel", "sh:targetClass cb:SkillLevel", ("职业技能等级", "Skill level"),
+                ("国家职业技能等级或“1+X”职业技能等级（两个代码表）。", "A national occupational skill level or a 1+X vocational skill level (two code lists)."),
+                concept(cn, ce))
+
+
+def content_shapes(nodes: list[Node]) -> list[Node]:
+    """Add the content terms to the node shapes and the code-uniqueness checks to the code tables."""
+    for n in nodes:
+        if n.key == "Achievement":
+            n.props.extend(achievement_content_props("资历成果", "learning achievement"))
+        elif n.key in ("Unit", "CompetencyStandard"):
+            n.props.append(occupation_prop(n.name[0], n.name[1].lower()))
+        if n.key in CODE_UNIQUE:
+            code = next(p for p in n.props if p.key == "notation")
+            if not any(s.key == "code-unique" for s in code.sparql):
+                code.sparql.append(code_unique(*CODE_UNIQUE[n.key]))
+    return nodes + [occupation_shape(), skill_level_shape()]
+
+
+def node_shapes() -> list[Node]:
+    return content_shapes([
         unit_shape(), credit_shape(), outcome_shape(), area_shape(), standard_shape(),
         framework_shape(), level_shape(), descriptor_shape(), mapping_shape(), scheme_shape(),
         simple_concept("Dimension", "描述维度", "dimension", VOCAB + "dimension",
@@ -819,7 +929,7 @@ def node_shapes() -> list[Node]:
         simple_concept("OrganisationRole", "机构角色", "organisation role", VOCAB + "organisation-role",
                        ("机构在注册库中承担的角色。", "A role an organisation plays towards the registry.")),
         organisation_shape(), achievement_shape(), transfer_rule_shape(),
-    ]
+    ])
 
 
 HELPERS = f"""

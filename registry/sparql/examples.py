@@ -38,11 +38,15 @@ EXAMPLES: list[dict[str, str]] = [
     },
     {
         "id": "credits-per-sector",
-        "zh": "各行业的单元数与学分合计",
-        "en": "Units and credits per sector",
-        "query": _P + """SELECT ?sector (COUNT(?unit) AS ?units) (SUM(?credits) AS ?totalCredits) WHERE {
-  ?unit a cb:Unit ; cb:functionalArea/cb:standard/cb:sector ?sector ; cb:creditValue/cb:creditAmount ?credits .
-} GROUP BY ?sector ORDER BY ?sector""",
+        "zh": "各行业、各学分制度的单元数与学分合计",
+        "en": "Units and credits per sector and credit system",
+        # credits of different systems are never added together; each unit counts once per sector
+        "query": _P + """SELECT ?sector ?creditSystem (COUNT(?unit) AS ?units) (SUM(?credits) AS ?totalCredits) WHERE {
+  SELECT DISTINCT ?sector ?creditSystem ?unit ?credits WHERE {
+    ?unit a cb:Unit ; cb:functionalArea/cb:standard/cb:sector ?sector ;
+          cb:creditValue [ cb:creditSystem ?creditSystem ; cb:creditAmount ?credits ] .
+  }
+} GROUP BY ?sector ?creditSystem ORDER BY ?sector ?creditSystem""",
     },
     {
         "id": "standards-per-sector",

@@ -39,7 +39,8 @@ HOP1_PREDICATES = (
 HOP2_LINKS = (str(CB.standard), SKOS + "inScheme")
 HOP2_PREDICATES = (RDF_TYPE.value, SKOS + "notation")
 #: classes whose codes must be unique across the registry
-UNIQUE_CODE_CLASSES = (str(CB.Unit), str(CB.CompetencyStandard))
+UNIQUE_CODE_CLASSES = (str(CB.Unit), str(CB.CompetencyStandard), str(CB.Achievement), str(CB.Organisation),
+                       str(CB.TransferRule), str(CB.Qualification))  # as shapes/build_shapes.py CODE_UNIQUE
 
 #: largest VALUES block per query (keeps each query text small)
 CHUNK = 500

@@ -29,6 +29,7 @@ SHAPES_DIR = ROOT / "shapes"
 REFERENCE_FILES = [
     "gdleqf.ttl", "hkqf.ttl", "eqf.ttl", "dimensions.ttl", "outcome-types.ttl", "sectors-gbt4754.ttl",
     "isced-f.ttl", "credit-systems.ttl", "organisation-roles.ttl", "reg-status.ttl", "organisations.ttl",
+    "occupations.ttl", "skill-levels.ttl", "skill-levels-1x.ttl",
 ]
 GD = URIRef(ns.GDLEQF)
 HK = URIRef(BASE + "framework/hkqf")
@@ -44,6 +45,9 @@ CODE_LISTS = {
     "vocab/isced-f": CB.FieldOfStudy,
     "vocab/credit-system": CB.CreditSystem,
     "vocab/organisation-role": CB.OrganisationRole,
+    "vocab/occupation": CB.Occupation,
+    "vocab/national-skill-level": CB.SkillLevel,
+    "vocab/skill-level-1x": CB.SkillLevel,
 }
 
 
@@ -157,7 +161,7 @@ def test_every_reference_to_a_minted_iri_is_described(shipped: Graph):
 def test_every_scheme_is_described(ref: Graph):
     orgs = set(ref.subjects(RDF.type, CB.Organisation))
     schemes = set(ref.subjects(RDF.type, SKOS.ConceptScheme))
-    assert len(schemes) == 10  # one per vocabulary file except organisations.ttl
+    assert len(schemes) == len(REFERENCE_FILES) - 1  # one per vocabulary file except organisations.ttl
     for s in schemes:
         assert _langs(ref, s, SKOS.prefLabel) == ["en", "zh"], s
         assert _langs(ref, s, DCTERMS.description) == ["en", "zh"], s
@@ -338,8 +342,12 @@ def test_isced_f_fields(ref: Graph):
     concepts = _scheme_concepts(ref, "vocab/isced-f")
     broad = {c for c in concepts if len(str(ref.value(c, SKOS.notation))) == 2}
     narrow = {c for c in concepts if len(str(ref.value(c, SKOS.notation))) == 3}
-    assert broad | narrow == concepts
+    detailed = {c for c in concepts if len(str(ref.value(c, SKOS.notation))) == 4}
+    assert broad | narrow | detailed == concepts
     assert len(broad) == 12 and len(narrow) == 30
+    for c in detailed:  # a detailed field sits under the narrow field of its first three digits
+        code = str(ref.value(c, SKOS.notation))
+        assert str(ref.value(ref.value(c, SKOS.broader), SKOS.notation)) == code[:3], c
     for c in concepts:
         code = str(ref.value(c, SKOS.notation))
         assert ref.value(c, SKOS.exactMatch) == URIRef(f"http://data.europa.eu/snb/isced-f/{code}")

@@ -303,7 +303,7 @@ def test_units_state_hours_only_where_the_credit_system_fixes_them(graphs):
 def test_achievements(graphs, shipped):
     g = graphs[ACHIEVEMENTS]
     achievements = list(g.subjects(RDF.type, CB.Achievement))
-    assert 4 <= len(achievements) <= 6
+    assert len(achievements) >= 25  # the certificate database (issue 11)
     outcome_types = set()
     for a in achievements:
         assert str(a).startswith(BASE + "achievement/")
@@ -313,7 +313,7 @@ def test_achievements(graphs, shipped):
         assert len(list(g.objects(a, CB.level))) <= 1
         assert one(g, a, REG.status) in (REG.statusExperimental, REG.statusStable)
         assert texts(g, a, SKOS.editorialNote, "zh") and texts(g, a, SKOS.editorialNote, "en"), f"{a}: mark as illustrative"
-    assert len(outcome_types) >= 4, "the examples should show different kinds of achievement"
+    assert len(outcome_types) >= 6, "the certificate database covers different kinds of achievement"
 
 
 def test_transfer_rules(graphs):
