@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from . import __version__
-from .commands import serve, site, store_io, validate, workflow
+from .commands import serve, site, store_io, transfer, validate, workflow
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -14,7 +14,7 @@ def main() -> None:
     """Linked-data standards registry for lifelong-learning credit banks (学分银行标准注册库)."""
 
 
-for module in (validate, store_io, serve, site, workflow):
+for module in (validate, store_io, serve, site, workflow, transfer):
     for command in module.commands:
         main.add_command(command)
 

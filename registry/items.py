@@ -27,6 +27,8 @@ ROOT_CLASSES = frozenset(
         str(CB.Organisation),
         str(CB.Achievement),
         str(CB.TransferRule),
+        str(CB.Qualification),  # issue 9: qualifications (their components link with cb:componentOf)
+        str(CB.CreditConversion),
     }
 )
 
@@ -35,6 +37,7 @@ OWNER_LINKS = (
     SKOS + "inScheme",
     SKOS + "topConceptOf",
     str(CB.standard),
+    str(CB.componentOf),
     "http://www.w3.org/2000/01/rdf-schema#isDefinedBy",
 )
 

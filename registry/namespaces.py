@@ -26,6 +26,9 @@ Path pattern under ``BASE`` (see README, "Identifiers"):
 ``org/{id}``                            organisations
 ``achievement/{id}``                    recognised learning achievements
 ``transfer-rule/{id}``                  credit transfer rules
+``qualification/{id}``                  qualifications (programmes, vocational qualifications)
+``qualification/{id}/component/{code}``  courses/components of a qualification
+``credit-conversion/{id}``              published conversions between credit systems
 ``{item path}/v/{n}``                   immutable versions of an item
 =====================================  =========================================
 """

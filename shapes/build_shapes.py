@@ -777,9 +777,11 @@ def transfer_rule_shape():
          "A credit transfer rule: which achievement transfers to which units, the credit, conditions and validity period."),
         [
             *labels(cn, ce),
+            # issue 9: a rule may combine several sources and may target courses instead of units
             ref("fromAchievement", "cb:fromAchievement", "cb:Achievement", "资历成果", "learning achievement", "来源成果",
-                "from achievement", cn, ce, "sh:minCount 1 ; sh:maxCount 1"),
-            ref("toUnit", "cb:toUnit", "cb:Unit", "单元", "unit", "转换为单元", "to units", cn, ce, "sh:minCount 1"),
+                "from achievement", cn, ce),
+            ref("toUnit", "cb:toUnit", "cb:Unit", "单元", "unit", "转换为单元", "to units", cn, ce),
+            *transfer_rule_extra_props(cn, ce),
             Prop("creditValue", "cb:creditValue", "sh:minCount 1 ; sh:maxCount 1 ; sh:nodeKind sh:BlankNodeOrIRI",
                  ("转换学分", "credit"),
                  ("转换学分（cb:creditValue）：必须有且只有一个学分值。", "Credit (cb:creditValue): exactly one credit value."),
@@ -798,6 +800,251 @@ def transfer_rule_shape():
             *texts(cn, ce, "altLabel", "hiddenLabel", "definition", "description", "scopeNote", "editorialNote", "note"),
         ],
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Qualifications, requirements, executable transfer rules and credit conversions (issue 9).
+# Owned by the transfer work: keep this block together; other blocks add their own shapes.
+
+REQUIREMENT_NODE = ("sh:or ( " + " ".join(f"[ sh:class cb:{k}Requirement ]" for k in ("AllOf", "AnyOf", "Units", "Credit", "Choice")) + " )")
+UNIT_OR_COMPONENT = "sh:nodeKind sh:IRI ; sh:or ( [ sh:class cb:Unit ] [ sh:class cb:QualificationComponent ] )"
+REG_NS = "http://purl.org/linked-data/registry#"
+RETIRED = f"<{REG_NS}statusRetired> , <{REG_NS}statusInvalid>"
+
+RULE_NOT_INFLATED = Sparql(
+    "credit-not-inflated", ("转换学分不超过目标学分", "credit not above the targets' credit"),
+    ("规则给予 {?value} 学分（{?system}），多于其转入单元/课程在同一学分制度中的学分合计 {?total}。请把转换学分改为不超过目标学分之和。",
+     "The rule grants {?value} credits ({?system}), more than its target units/courses carry in the same credit system ({?total} in total). Lower the rule's credit to at most the targets' total."),
+    """SELECT $this ?value ?system (SUM(xsd:decimal(?ta)) AS ?total) WHERE {
+        $this a cb:TransferRule ; cb:creditValue ?cv .
+        ?cv cb:creditAmount ?value ; cb:creditSystem ?system .
+        $this cb:toUnit|cb:toComponent ?t .
+        ?t cb:creditValue ?tcv . ?tcv cb:creditSystem ?system ; cb:creditAmount ?ta .
+    } GROUP BY $this ?value ?system HAVING (xsd:decimal(?value) > SUM(xsd:decimal(?ta)))""",
+)
+
+RULE_NOT_RETIRED_REFS = Sparql(
+    "refs-not-retired", ("来源和目标未废止", "sources and targets are not retired"),
+    ("规则引用的 <{?value}> 已废止或无效（reg:status {?status}）。生效的规则不能从或向已废止的条目转换：请改用其替代条目，或把规则也设为废止。",
+     "The rule refers to <{?value}>, which is retired or invalid (reg:status {?status}). A live rule cannot transfer from or to a retired item: use its successor, or retire the rule too."),
+    f"""SELECT $this ?value ?status WHERE {{
+        $this a cb:TransferRule ; cb:fromAchievement|cb:fromUnit|cb:toUnit|cb:toComponent ?value .
+        ?value <{REG_NS}status> ?status .
+        FILTER (?status IN ({RETIRED}))
+        FILTER NOT EXISTS {{ $this <{REG_NS}status> ?own . FILTER (?own IN ({RETIRED}, <{REG_NS}statusSuperseded>)) }}
+    }}""",
+)
+
+RULE_HAS_SOURCE = Sparql(
+    "has-source", ("至少一个来源", "at least one source"),
+    ("学分转换规则没有来源：请用 cb:fromAchievement（资历成果）或 cb:fromUnit（单元或课程）写出至少一个来源。",
+     "The transfer rule has no source: give at least one with cb:fromAchievement (an achievement) or cb:fromUnit (a unit or course)."),
+    """SELECT $this WHERE {
+        $this a cb:TransferRule .
+        FILTER NOT EXISTS { $this cb:fromAchievement|cb:fromUnit ?s }
+    }""",
+)
+
+RULE_HAS_TARGET = Sparql(
+    "has-target", ("至少一个目标", "at least one target"),
+    ("学分转换规则没有目标：请用 cb:toUnit（能力单元）或 cb:toComponent（资历课程）写出至少一个目标。",
+     "The transfer rule has no target: give at least one with cb:toUnit (a unit) or cb:toComponent (a qualification's course)."),
+    """SELECT $this WHERE {
+        $this a cb:TransferRule .
+        FILTER NOT EXISTS { $this cb:toUnit|cb:toComponent ?t }
+    }""",
+)
+
+CHOICE_ENOUGH_OPTIONS = Sparql(
+    "enough-options", ("可选项不少于须选数", "enough options"),
+    ("多选要求须选 {?value} 项，但只列出了 {?count} 个可选单元或课程（cb:option）。请补充可选项或降低须选数量。",
+     "The choice requirement needs {?value} but lists only {?count} options (cb:option). Add options or lower the count."),
+    """SELECT $this ?value (COUNT(DISTINCT ?o) AS ?count) WHERE {
+        $this a cb:ChoiceRequirement ; cb:chooseCount ?value .
+        OPTIONAL { $this cb:option ?o }
+    } GROUP BY $this ?value HAVING (COUNT(DISTINCT ?o) < ?value)""",
+)
+
+
+def unit_or_component(key, path, zn, en, cn, ce, card=""):
+    return Prop(
+        key, path, UNIT_OR_COMPONENT + (f" ; {card}" if card else ""), (zn, en),
+        (f"{zn}（{path}）：注册库中已有的能力单元（cb:Unit）或资历课程（cb:QualificationComponent）。",
+         f"{en} ({path}): a known unit (cb:Unit) or qualification course (cb:QualificationComponent) of the registry."),
+        (f"{cn}的{zn}（{path}）{'缺失或' if card else ''}不是注册库中已有的能力单元或资历课程。请使用已登记单元或课程的 IRI，或先提交它。",
+         f"The {en} ({path}) of the {ce} is {'missing or ' if card else ''}not a known unit or qualification course. "
+         f"Use the IRI of a registered unit or course, or submit it first."),
+    )
+
+
+def string_in(key, path, zn, en, cn, ce, values):
+    vals = " ".join(q(v) for v in values)
+    shown = "、".join(values)
+    return Prop(
+        key, path, f"sh:datatype xsd:string ; sh:maxCount 1 ; sh:in ( {vals} )", (zn, en),
+        (f"{zn}（{path}）：最多一个，取 {shown} 之一。", f"{en} ({path}): at most one, one of {', '.join(values)}."),
+        (f"{cn}的{zn}（{path}）多于一个或不是 {shown} 之一。", f"The {en} ({path}) of the {ce} is given more than once or is not one of {', '.join(values)}."),
+    )
+
+
+def transfer_rule_extra_props(cn, ce):
+    """Properties issue 9 adds to cb:TransferRule (sources, course targets, structured conditions, quality checks)."""
+    return [
+        unit_or_component("fromUnit", "cb:fromUnit", "来源单元", "from unit", cn, ce),
+        string_in("sourceCombination", "cb:sourceCombination", "来源组合方式", "source combination", cn, ce,
+                  ("all-of", "any-of")),
+        ref("toComponent", "cb:toComponent", "cb:QualificationComponent", "资历课程", "qualification course",
+            "转换为课程", "to courses", cn, ce),
+        ref("receivingOrganisation", "cb:receivingOrganisation", "cb:Organisation", "机构", "organisation",
+            "接收机构", "receiving organisation", cn, ce, "sh:maxCount 1"),
+        number_prop("minScore", "cb:minScore", "最低分数", "minimum score", cn, ce, datatype="decimal",
+                    extra="sh:minInclusive 0 ; sh:maxInclusive 100"),
+        string_in("minGrade", "cb:minGrade", "最低等级", "minimum grade", cn, ce,
+                  ("优秀", "良好", "中等", "及格", "A", "B", "C", "D")),
+        number_prop("withinYears", "cb:withinYears", "取得年限", "within years", cn, ce, datatype="integer",
+                    extra="sh:minInclusive 1"),
+        lang_text_prop("evidenceRequired", "cb:evidenceRequired", "须提交证明", "evidence required", cn, ce),
+        lang_text_prop("topUpAssessment", "cb:topUpAssessment", "补充评价", "top-up assessment", cn, ce),
+        Prop("quality", "rdf:type", "sh:minCount 1", ("规则质量", "rule quality"),
+             ("规则至少有一个来源和一个目标；转换学分不超过目标学分；来源和目标未废止。",
+              "A rule has at least one source and one target, grants no more credit than its targets carry and "
+              "refers to no retired item."),
+             ("学分转换规则缺少类型。", "The transfer rule has no type."),
+             sparql=[RULE_HAS_SOURCE, RULE_HAS_TARGET, RULE_NOT_INFLATED, RULE_NOT_RETIRED_REFS]),
+    ]
+
+
+def requirement_shape(key, cn, ce, desc, props):
+    return Node(key, f"sh:targetClass cb:{key}", (cn, ce), desc,
+                [pref_all(cn, ce), *props, *texts(cn, ce, "description", "editorialNote", "note")])
+
+
+def transfer_shapes() -> list[Node]:
+    cn, ce = "资历", "qualification"
+    qual = Node(
+        "Qualification", "sh:targetClass cb:Qualification", ("资历", "Qualification"),
+        ("资历（专业、职业资历）：颁证机构、级别、学分制度、获得要求、转入学分上限和学分有效年限。",
+         "A qualification (programme, vocational qualification): awarding body, level, credit system, requirements, "
+         "transfer cap and credit shelf life."),
+        [
+            *labels(cn, ce),
+            notation(cn, ce, required=False),
+            ref("awardingBody", "cb:awardingBody", "cb:Organisation", "机构", "organisation", "颁证机构", "awarding body",
+                cn, ce, "sh:minCount 1 ; sh:maxCount 1"),
+            ref("level", "cb:level", "cb:FrameworkLevel", "资历级别", "framework level", "级别", "level", cn, ce,
+                "sh:maxCount 1"),
+            ref("usesCreditSystem", "cb:usesCreditSystem", "cb:CreditSystem", "学分制度", "credit system", "学分制度",
+                "credit system", cn, ce, "sh:minCount 1 ; sh:maxCount 1"),
+            Prop("requirement", "cb:requirement",
+                 "sh:minCount 1 ; sh:maxCount 1 ; sh:nodeKind sh:BlankNodeOrIRI ; " + REQUIREMENT_NODE,
+                 ("获得要求", "requirement"),
+                 ("获得要求（cb:requirement）：必须有且只有一个要求节点（可为要求组）。",
+                  "Requirement (cb:requirement): exactly one requirement node (possibly a group)."),
+                 ("资历缺少获得要求（cb:requirement），有多个，或它不是要求节点（a cb:AllOfRequirement 等）。",
+                  "The qualification has no requirement (cb:requirement), more than one, or it is not a requirement node "
+                  "(a cb:AllOfRequirement and the like).")),
+            number_prop("maxTransferCredits", "cb:maxTransferCredits", "转入学分上限", "maximum transferred credits",
+                        cn, ce, datatype="decimal", extra="sh:minInclusive 0"),
+            number_prop("maxTransferShare", "cb:maxTransferShare", "转入学分比例上限", "maximum transferred share",
+                        cn, ce, datatype="decimal", extra="sh:minInclusive 0 ; sh:maxInclusive 1"),
+            number_prop("creditShelfLife", "cb:creditShelfLife", "学分有效年限", "credit shelf life", cn, ce,
+                        datatype="integer", extra="sh:minInclusive 1"),
+            *item_common(cn, ce, replaced_by_cls=("cb:Qualification", "资历", "qualification")),
+            *texts(cn, ce, "altLabel", "hiddenLabel", "definition", "description", "scopeNote", "editorialNote", "note"),
+        ],
+    )
+    cn, ce = "资历课程", "qualification course"
+    comp = Node(
+        "QualificationComponent", "sh:targetClass cb:QualificationComponent", ("资历课程", "Qualification course"),
+        ("资历的一门课程或一个组成部分：编号、所属资历和学分。", "A course or component of a qualification: code, qualification and credit."),
+        [
+            *labels(cn, ce),
+            notation(cn, ce, required=True),
+            ref("componentOf", "cb:componentOf", "cb:Qualification", "资历", "qualification", "所属资历",
+                "qualification", cn, ce, "sh:minCount 1 ; sh:maxCount 1"),
+            Prop("creditValue", "cb:creditValue", "sh:minCount 1 ; sh:maxCount 1 ; sh:nodeKind sh:BlankNodeOrIRI",
+                 ("学分", "credit"),
+                 ("学分（cb:creditValue）：必须有且只有一个学分值。", "Credit (cb:creditValue): exactly one credit value."),
+                 ("资历课程缺少学分（cb:creditValue）或有多个。", "The course has no credit (cb:creditValue) or more than one.")),
+            ref("level", "cb:level", "cb:FrameworkLevel", "资历级别", "framework level", "级别", "level", cn, ce,
+                "sh:maxCount 1"),
+            *texts(cn, ce, "altLabel", "hiddenLabel", "definition", "description", "scopeNote", "editorialNote", "note"),
+        ],
+    )
+    part = Prop("part", "cb:part", "sh:minCount 1 ; sh:nodeKind sh:BlankNodeOrIRI ; " + REQUIREMENT_NODE,
+                ("组成要求", "parts"),
+                ("组成要求（cb:part）：至少一个要求节点。", "Parts (cb:part): at least one requirement node."),
+                ("要求组缺少组成要求（cb:part），或组成要求不是要求节点（a cb:UnitsRequirement 等）。",
+                 "The requirement group has no parts (cb:part), or a part is not a requirement node (a cb:UnitsRequirement and the like)."))
+    cn, ce = "获得要求", "requirement"
+    reqs = [
+        requirement_shape("AllOfRequirement", "全部满足的要求组", "all-of requirement",
+                          ("各组成要求都必须满足。", "Every part must be met."), [part]),
+        requirement_shape("AnyOfRequirement", "任一满足的要求组", "any-of requirement",
+                          ("满足任一组成要求即可。", "Any one part must be met."), [part]),
+        requirement_shape("UnitsRequirement", "必修单元要求", "required units",
+                          ("列出的单元或课程必须全部获得。", "Every listed unit or course must be obtained."),
+                          [unit_or_component("requiredUnit", "cb:requiredUnit", "必修单元", "required units", cn, ce,
+                                             "sh:minCount 1")]),
+        requirement_shape("CreditRequirement", "最低学分要求", "minimum credits",
+                          ("至少获得一定学分，可限定来源（标准、职能范畴、所列单元、某级别及以上）。",
+                           "At least a number of credits, optionally only from a standard, an area, listed units or a level or higher."),
+                          [number_prop("minCredits", "cb:minCredits", "最低学分", "minimum credits", cn, ce,
+                                       datatype="decimal", card="sh:minCount 1 ; sh:maxCount 1", extra="sh:minExclusive 0"),
+                           ref("fromStandard", "cb:fromStandard", "cb:CompetencyStandard", "行业能力标准",
+                               "competency standard", "限定标准", "from standard", cn, ce),
+                           ref("fromArea", "cb:fromArea", "cb:FunctionalArea", "职能范畴", "functional area",
+                               "限定职能范畴", "from area", cn, ce),
+                           ref("minLevel", "cb:minLevel", "cb:FrameworkLevel", "资历级别", "framework level",
+                               "最低级别", "minimum level", cn, ce, "sh:maxCount 1"),
+                           unit_or_component("option", "cb:option", "限定单元", "counted units", cn, ce)]),
+        requirement_shape("ChoiceRequirement", "多选要求", "n-of-m requirement",
+                          ("在所列单元或课程中至少获得 n 个。", "At least n of the listed units or courses."),
+                          [number_prop("chooseCount", "cb:chooseCount", "须选数量", "choose count", cn, ce,
+                                       datatype="integer", card="sh:minCount 1 ; sh:maxCount 1", extra="sh:minInclusive 1"),
+                           Prop("option", "cb:option", UNIT_OR_COMPONENT + " ; sh:minCount 1", ("可选单元", "options"),
+                                ("可选单元（cb:option）：至少一个已登记的能力单元或资历课程，且不少于须选数量。",
+                                 "Options (cb:option): at least one registered unit or course, and no fewer than the choose count."),
+                                ("多选要求缺少可选单元（cb:option），或其中有不是已登记单元或课程的值。",
+                                 "The choice requirement has no options (cb:option), or one is not a registered unit or course."),
+                                sparql=[CHOICE_ENOUGH_OPTIONS])]),
+    ]
+    cn, ce = "学分换算", "credit conversion"
+    conv = Node(
+        "CreditConversion", "sh:targetClass cb:CreditConversion", ("学分换算", "Credit conversion"),
+        ("两种学分制度间已发布的换算：来源制度、目标制度、系数、正式/参考性质和来源。",
+         "A published conversion between two credit systems: from, to, factor, official/indicative and its source."),
+        [
+            *labels(cn, ce),
+            notation(cn, ce, required=False),
+            ref("fromCreditSystem", "cb:fromCreditSystem", "cb:CreditSystem", "学分制度", "credit system", "换算自",
+                "from credit system", cn, ce, "sh:minCount 1 ; sh:maxCount 1"),
+            Prop("toCreditSystem", "cb:toCreditSystem",
+                 "sh:class cb:CreditSystem ; sh:nodeKind sh:IRI ; sh:minCount 1 ; sh:maxCount 1 ; sh:disjoint cb:fromCreditSystem",
+                 ("换算为", "to credit system"),
+                 ("换算为（cb:toCreditSystem）：必须有且只有一个已登记的学分制度，且不同于来源制度。",
+                  "To credit system (cb:toCreditSystem): exactly one registered credit system, other than the source system."),
+                 ("学分换算的目标制度（cb:toCreditSystem）缺失、多于一个、不是已登记的学分制度，或与来源制度相同。",
+                  "The target system (cb:toCreditSystem) of the conversion is missing, given more than once, not a registered credit system, or the same as the source system.")),
+            number_prop("conversionFactor", "cb:conversionFactor", "换算系数", "conversion factor", cn, ce,
+                        datatype="decimal", card="sh:minCount 1 ; sh:maxCount 1", extra="sh:minExclusive 0"),
+            Prop("conversionStatus", "cb:conversionStatus",
+                 'sh:datatype xsd:string ; sh:minCount 1 ; sh:maxCount 1 ; sh:in ( "official" "indicative" )',
+                 ("换算性质", "conversion status"),
+                 ("换算性质（cb:conversionStatus）：必须写明 \"official\"（正式）或 \"indicative\"（参考）。",
+                  "Conversion status (cb:conversionStatus): must say \"official\" or \"indicative\"."),
+                 ("学分换算没有写明是正式换算还是参考换算（cb:conversionStatus \"official\" 或 \"indicative\"）。",
+                  "The conversion does not say whether it is official or indicative (cb:conversionStatus \"official\" or \"indicative\").")),
+            Prop("source-required", "dcterms:source", "sh:minCount 1 ; sh:nodeKind sh:IRIOrLiteral",
+                 ("换算来源", "source of the conversion"),
+                 ("来源（dcterms:source）：至少一个，说明换算依据。", "Source (dcterms:source): at least one, saying what the conversion rests on."),
+                 ("学分换算缺少来源（dcterms:source）：没有公开依据的换算不能登记。",
+                  "The conversion has no source (dcterms:source): a conversion without a published basis cannot be registered.")),
+            *[p for p in item_common(cn, ce) if p.key != "source"],
+            *texts(cn, ce, "altLabel", "definition", "description", "scopeNote", "editorialNote", "note"),
+        ],
+    )
+    return [qual, comp, *reqs, conv]
 
 
 VOCAB = "https://w3id.org/gdlecb/vocab/"
@@ -929,6 +1176,7 @@ def node_shapes() -> list[Node]:
         simple_concept("OrganisationRole", "机构角色", "organisation role", VOCAB + "organisation-role",
                        ("机构在注册库中承担的角色。", "A role an organisation plays towards the registry.")),
         organisation_shape(), achievement_shape(), transfer_rule_shape(),
+        *transfer_shapes(),
     ])
 
 

@@ -34,6 +34,7 @@ HOP1_PREDICATES = (
     str(CB.minHoursPerCredit),
     str(CB.maxHoursPerCredit),
     str(CB.standard),
+    "http://purl.org/linked-data/registry#status",  # transfer rules may not point at retired items
 )
 #: followed one step further (a functional area's standard, a level's framework)
 HOP2_LINKS = (str(CB.standard), SKOS + "inScheme")
@@ -66,6 +67,21 @@ def _describe(stores: Sequence[RegistryStore], subjects: Sequence[ox.NamedNode],
     return out
 
 
+def _credit_values(stores: Sequence[RegistryStore], subjects: Sequence[ox.NamedNode]) -> set[ox.Triple]:
+    """The credit (system and amount) of referenced units and courses: a transfer rule may not grant more."""
+    out: set[ox.Triple] = set()
+    cv, cs, ca = (ox.NamedNode(str(p)) for p in (CB.creditValue, CB.creditSystem, CB.creditAmount))
+    for chunk in _chunks(sorted(subjects, key=lambda n: n.value)):
+        values = " ".join(str(s) for s in chunk)
+        sparql = (f"SELECT ?s ?sys ?amount WHERE {{ VALUES ?s {{ {values} }} "
+                  f"?s {cv} ?v . ?v {cs} ?sys ; {ca} ?amount }}")
+        for store in stores:
+            for row in store.select(sparql):
+                node = ox.BlankNode()  # a fresh node per credit value: no store-internal identifiers
+                out |= {ox.Triple(row["s"], cv, node), ox.Triple(node, cs, row["sys"]), ox.Triple(node, ca, row["amount"])}
+    return out
+
+
 def context_triples(
     stores: Sequence[RegistryStore], submission: Iterable[ox.Triple]
 ) -> list[ox.Triple]:
@@ -89,6 +105,7 @@ def context_triples(
 
     referenced = [o for o in objects if o not in subjects]
     found = _describe(stores, referenced, HOP1_PREDICATES)
+    found |= _credit_values(stores, referenced)
     done = set(referenced)
     hop2 = {t.object for t in found
             if t.predicate.value in HOP2_LINKS and isinstance(t.object, ox.NamedNode)
