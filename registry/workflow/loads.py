@@ -144,6 +144,12 @@ class LoadRecorder:
 
     def before_write(self, items: dict[str, list]) -> None:
         """Compare, record (one transaction) and give each item its version metadata, in place."""
+        from ..loader import _no_cyclic_gc  # many small objects, no cycles: as the loader does
+
+        with _no_cyclic_gc():
+            self._before_write(items)
+
+    def _before_write(self, items: dict[str, list]) -> None:
         from .checks import existing_graphs
 
         names = list(items)
