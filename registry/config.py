@@ -67,6 +67,15 @@ class Settings(BaseSettings):
     parse_in_worker: bool = True
     #: largest CSV cell (characters); a longer one gets 422 naming row and column
     csv_max_cell_chars: int = 100_000
+    #: a registrar may accept their own submission (default: no, two-person review)
+    allow_self_review: bool = False
+    #: anonymous dry runs (POST /api/validate without a token): largest body (bytes) and most items
+    #: per request (413 beyond), and how many may run at once per server process (429 beyond)
+    dry_run_max_bytes: int = 1024 * 1024
+    dry_run_max_items: int = 200
+    dry_run_concurrency: int = 2
+    #: seconds a client is told to wait (Retry-After) when the dry runs are all busy
+    dry_run_retry_after: int = 5
 
     def state_path(self) -> Path:
         if self.state_dir:

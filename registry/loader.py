@@ -156,12 +156,15 @@ def load_paths(
     progress: bool | None = None,
     lang: str = "en",
     log: Callable[[str], None] | None = None,
+    before_write: Callable[[dict[str, list]], None] | None = None,
 ) -> LoadResult:
     """Validate then load ``paths`` (files or folders) into ``store`` in one atomic write.
 
     ``validate=False`` skips SHACL validation (trusted bulk loads, e.g. benchmarks);
     syntax and item-splitting errors are still refused. ``progress=None`` shows
-    bars on large inputs when stderr is a terminal.
+    bars on large inputs when stderr is a terminal. ``before_write(items)``, if given, is
+    called with ``{item IRI: triples}`` just before the store write and may replace an
+    item's triples (the workflow records versions there: registry/workflow/loads.py).
     """
     say = log or (lambda _m: None)
     files = rdf_files(paths)
@@ -190,6 +193,9 @@ def load_paths(
             except ItemSplitError as e:
                 raise LoadError(f"{source}: {e}") from e
     parsed.clear()
+    if before_write is not None:
+        before_write(items)
+        n = sum(map(len, items.values()))
     result = LoadResult(files, {k: len(v) for k, v in items.items()})
     say(f"{len(items)} item(s) → one named graph each")
 

@@ -34,27 +34,48 @@ store_option = click.option(
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the validation report.")
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on large inputs in a terminal).")
+@click.option("--state-dir", envvar="REGISTRY_STATE_DIR", default=None,
+              help="Workflow state folder (versions, change feed); default: the store folder. Env: REGISTRY_STATE_DIR.")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
-def load_command(store_spec: str, validate: bool, lang: str, progress: bool | None, paths: tuple[str, ...]) -> None:
+def load_command(store_spec: str, validate: bool, lang: str, progress: bool | None, state_dir: str | None,
+                 paths: tuple[str, ...]) -> None:
     """Validate, then load RDF files or folders into the store, one named graph per item.
 
     载入 RDF 文件（先校验，不合格则拒绝）。Loading is all-or-nothing and idempotent:
     each item's graph is replaced as a whole, so loading the same files twice gives the same store.
+    Every item the load changes gets a new version {item}/v/{n} and a change event
+    (registry/workflow/loads.py); loading the same content again records nothing.
     """
+    from ..config import Settings
+    from ..workflow.loads import LoadRecorder
+
     start = time.perf_counter()
+    recorder = None
     try:
         with open_store(store_spec) as store:
+            recorder = LoadRecorder(store, Settings(store=store_spec, state_dir=state_dir))
+            replayed = recorder.apply_pending()  # a crashed earlier load or workflow write first
+            if replayed:
+                click.echo(f"completed {replayed} pending write(s) of an earlier load or review", err=True)
             result = load_paths(store, paths, validate=validate, progress=progress, lang=lang,
-                                log=lambda m: click.echo(m, err=True))
+                                log=lambda m: click.echo(m, err=True), before_write=recorder.before_write)
+            recorder.done()
             gen = store.generation()
     except LoadRefused as e:
         click.echo(str(e), err=True)
         sys.exit(1)
     except (LoadError, StoreError) as e:
-        click.echo(f"error: {e}\nnothing was loaded.", err=True)
+        if recorder is not None and recorder.outbox_id is not None:
+            click.echo(f"error: {e}\nthe new versions are recorded; the store write will be completed by the next "
+                       "`registry load` or `registry serve` start.", err=True)
+        else:
+            click.echo(f"error: {e}\nnothing was loaded.", err=True)
         sys.exit(1)
+    created = sum(1 for v in recorder.recorded if v["event"] == "create")
     click.echo(f"loaded {len(result.items)} item(s), {result.triples} triples from {len(result.files)} file(s) "
-               f"into {store_spec} in {time.perf_counter() - start:.1f} s (generation {gen})")
+               f"into {store_spec} in {time.perf_counter() - start:.1f} s (generation {gen}); "
+               f"{len(recorder.recorded)} new version(s) ({created} new item(s)), "
+               f"{len(result.items) - len(recorder.recorded)} unchanged")
 
 
 @click.command("export")

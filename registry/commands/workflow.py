@@ -231,6 +231,12 @@ def submissions(server, token, status, show_id):
         if show_id is not None:
             data = _show(c.get(f"/api/submissions/{show_id}"))
             click.echo(json.dumps({k: v for k, v in data.items() if k != "turtle"}, ensure_ascii=False, indent=2))
+            # what the review must see: every subject the submission makes statements about
+            for item, subjects in (data.get("subjects") or {}).items():
+                click.echo(f"subjects of / 主语 {item}: {', '.join(subjects)}")
+            if data.get("foreign_subjects"):
+                click.echo("WARNING / 警告: subjects outside their item / 不属于所在条目的主语: "
+                           + ", ".join(data["foreign_subjects"]), err=True)
             click.echo(data.get("turtle", ""))
             return
         data = _show(c.get("/api/submissions", params={"status": status} if status else None))

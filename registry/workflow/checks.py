@@ -25,6 +25,10 @@ REGISTRAR_ONLY = {str(CB.Organisation)}
 #: units validated per pyshacl run (see _shacl)
 SHACL_BATCH = 50
 FINAL_STATUSES = {rdf.STATUSES["superseded"], rdf.STATUSES["retired"]}
+#: percent-encoded octets that RFC 3986 normalisation would decode (unreserved characters, §6.2.2.2)
+#: and "/" (which the server decodes in paths): an IRI carrying one names another path in disguise
+_PCT = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~/\\")
 
 
 def msg(zh: str, en: str) -> dict:
@@ -40,6 +44,7 @@ class ItemReport:
     unchanged: bool = False
     code: str | None = None
     exists: bool = False
+    subjects: list = field(default_factory=list)  # IRI subjects of the item graph (review shows them)
 
     @property
     def conforms(self) -> bool:
@@ -52,7 +57,8 @@ class ItemReport:
 
     def to_dict(self) -> dict:
         return {"item": self.item, "type": self.type, "code": self.code, "new": not self.exists,
-                "unchanged": self.unchanged, "conforms": self.conforms, "results": self.results}
+                "unchanged": self.unchanged, "conforms": self.conforms, "subjects": self.subjects,
+                "results": self.results}
 
 
 @dataclass
@@ -150,6 +156,63 @@ def _existing(ctx, iris: list[str]) -> set[str]:
     return found
 
 
+def iri_problem(iri: str) -> tuple[str, str] | None:
+    """Why ``iri`` is not in normal form (RFC 3986 §6.2.2), as ``(zh, en)``, or ``None``.
+
+    Submitted subject and item IRIs are checked *as written*: an IRI with dot-segments
+    (``…/unit/ICT-X/../AUTO-SD-391``) or percent-encoded unreserved characters
+    (``%2E%2E``, ``%41``) would pass a namespace check on its text and then name another
+    organisation's item once a client or server normalises it. Such IRIs are refused
+    rather than normalised, so what an author submits is exactly what is published.
+    """
+    rest = iri.split("://", 1)[1] if "://" in iri else iri.split(":", 1)[-1]
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    path = path.split("/", 1)[1] if "/" in path else ""
+    segments = path.split("/")
+    if any(seg in (".", "..") for seg in segments):
+        return (f"IRI {iri} 含有点路径段（“.” 或 “..”）：请写出规范化后的 IRI",
+                f"the IRI {iri} contains dot-segments (\".\" or \"..\"): write the normalised IRI")
+    for m in _PCT.finditer(iri):
+        ch = chr(int(m.group(1), 16))
+        if ch in _UNRESERVED:
+            return (f"IRI {iri} 含有百分号编码的非保留字符 {m.group(0)}（即 “{ch}”）：请直接写出该字符",
+                    f"the IRI {iri} percent-encodes the unreserved character {m.group(0)} (\"{ch}\"): "
+                    f"write the character itself")
+    return None
+
+
+def belongs_to(item: str, subject: str) -> bool:
+    """Whether the named ``subject`` is part of ``item`` by its IRI: the item itself or under it."""
+    return subject == item or subject.startswith(item + "/") or subject.startswith(item + "#")
+
+
+def named_subjects(triples) -> list[str]:
+    """The distinct IRI subjects of ``triples``, in order of appearance."""
+    seen: dict[str, None] = {}
+    for t in triples:
+        if isinstance(t.subject, ox.NamedNode):
+            seen.setdefault(t.subject.value, None)
+    return list(seen)
+
+
+def _check_subjects(rep: ItemReport, subjects: list[str], severity: str = "violation") -> bool:
+    """Every IRI subject of an item graph is the item or an IRI under it (``{item}/…``, ``{item}#…``).
+
+    Triples about any other subject (another organisation's unit, a standard, an external
+    IRI) would otherwise be stored in this item's graph, pass this item's permission check
+    and then be published as statements about that other resource.
+    """
+    foreign = [s for s in subjects if not belongs_to(rep.item, s)]
+    for s in foreign:
+        rep.add("foreign-subject",
+                f"主语 {s} 不属于条目 {rep.item}：提交中的每个主语都必须是所提交的条目本身或其下的 IRI"
+                f"（{rep.item}/…）；关于其他条目的陈述请以该条目的名义单独提交",
+                f"the subject {s} does not belong to the item {rep.item}: every subject of a submission must be "
+                f"a submitted item or an IRI under it ({rep.item}/…); statements about another item must be "
+                f"submitted as that item", severity=severity, focus=s)
+    return not foreign
+
+
 def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
     """Namespace ownership and admin-only items; ``False`` (with a result) when refused."""
     if user.is_admin:
@@ -158,13 +221,19 @@ def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
         rep.add("forbidden", f"只有管理员可以提交本体、形状、资历框架和代码表：{rep.item}",
                 f"only an admin may submit the ontology, shapes, frameworks and code lists: {rep.item}")
         return False
-    if user.is_registrar:
-        return True
-    if rep.type in REGISTRAR_ONLY:
-        rep.add("forbidden", f"只有注册管理员可以登记机构：{rep.item}",
-                f"only a registrar may register organisations: {rep.item}")
-        return False
     base = ctx.settings.base_iri
+    if rep.type in REGISTRAR_ONLY:
+        if not user.is_registrar:
+            rep.add("forbidden", f"只有注册管理员可以登记机构：{rep.item}",
+                    f"only a registrar may register organisations: {rep.item}")
+            return False
+        if rep.item.startswith(base) and re.fullmatch(r"org/[a-z0-9][a-z0-9-]{0,62}", rep.item[len(base):]):
+            return True
+        rep.add("forbidden", f"机构的 IRI 应为 {base}org/{{机构标识}}：{rep.item}",
+                f"an organisation's IRI must be {base}org/{{id}}: {rep.item}")
+        return False
+    # authors and registrars alike: the item must be under the base IRI, in the registry's
+    # IRI patterns, and of a standard code (or organisation id) of the submitter's organisation
     org = user.org
     codes = set(org.codes) if org else set()
     path = rep.item[len(base):] if rep.item.startswith(base) else None
@@ -184,8 +253,12 @@ def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
     return ok
 
 
-def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysis:
-    """Everything a submission goes through before it is stored."""
+def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_items: int | None = None) -> Analysis:
+    """Everything a submission goes through before it is stored.
+
+    ``max_items`` bounds the number of items checked (anonymous dry runs): more is refused
+    with 413 before the expensive checks run.
+    """
     an = Analysis()
     triples = _parse(ctx, body, media_type, an)
     if triples is None:
@@ -194,6 +267,12 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysi
         grouped = split_items(triples)
     except ItemSplitError as e:
         an.fail(422, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
+        return an
+    if max_items is not None and len(grouped) > max_items:
+        an.fail(413, "too-many-items",
+                f"试校验最多检查 {max_items} 个条目，本次有 {len(grouped)} 个：请分批校验，或使用 API 令牌",
+                f"a dry run checks at most {max_items} items, this one has {len(grouped)}: "
+                f"validate in parts, or with an API token", limit=max_items, items=len(grouped))
         return an
     roots = item_roots(triples)
     untyped = [i for i in grouped if i not in roots]
@@ -206,14 +285,32 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db) -> Analysi
         rep = ItemReport(item, typ, content)
         codes = [t.object.value for t in ts if t.subject == ox.NamedNode(item) and t.predicate == rdf.P_NOTATION]
         rep.code = codes[0] if codes else None
+        rep.subjects = named_subjects(ts)
         an.items[item] = rep
 
-    # 1. who may submit what (403)
+    # 0. every subject IRI as written is in normal form (no dot-segments, no disguised characters)
+    bad_form = False
+    for rep in an.items.values():
+        for s in rep.subjects:
+            problem = iri_problem(s)
+            if problem:
+                rep.add("iri", *problem, focus=s)
+                bad_form = True
+    if bad_form:
+        an.status = 422
+        return an
+
+    # 1. who may submit what (403): each item, and each subject of its graph
     if user is not None:
         allowed = [_check_permission(ctx, user, rep) for rep in an.items.values()]
+        if not user.is_admin:
+            allowed += [_check_subjects(rep, rep.subjects) for rep in an.items.values()]
         if not all(allowed):
             an.status = 403
             return an
+    else:  # anonymous dry run: ownership is not known, but foreign subjects are reported early
+        for rep in an.items.values():
+            _check_subjects(rep, rep.subjects, severity="warning")
 
     # 2. the published versions of these items: unchanged or no longer changeable
     from .versions import latest_versions

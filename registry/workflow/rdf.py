@@ -55,6 +55,10 @@ MEDIA_TYPES = {
 }
 
 
+#: version numbers are SQLite integers
+MAX_VERSION = 2**63 - 1
+
+
 def version_iri(item: str, n: int) -> str:
     return f"{item}/v/{n}"
 

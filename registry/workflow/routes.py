@@ -8,11 +8,13 @@ Routing only: the work is done by :class:`~registry.workflow.service.Workflow`
 from __future__ import annotations
 
 import logging
+import re
+import threading
 from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from fastapi import APIRouter, Body, FastAPI, Query, Request, Security
+from fastapi import APIRouter, Body, FastAPI, Path, Query, Request, Security
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
@@ -21,6 +23,7 @@ from ..conneg import negotiate
 from . import feed, rdf, versions
 from .auth import AuthError, User, add_user, authenticate, get_user, new_user_token
 from .service import Workflow, WorkflowError
+from .state import MAX_ID
 
 log = logging.getLogger("registry.workflow")
 
@@ -45,24 +48,57 @@ SUBMISSION_BODY = {
 }
 
 
-def _error(status: int, zh: str, en: str, **extra) -> JSONResponse:
+def _error(status: int, zh: str, en: str, headers: dict | None = None, **extra) -> JSONResponse:
+    headers = dict(headers or {})
+    if status == 401:
+        headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": {"status": status, "message": {"zh": zh, "en": en}, **extra}}, status_code=status,
-                        headers={"WWW-Authenticate": "Bearer"} if status == 401 else None)
+                        headers=headers or None)
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
     """The request body, refusing (413) beyond ``limit`` bytes without reading it all."""
+    hint_zh, hint_en = ("（匿名试校验的上限；使用 API 令牌可提交更大的内容）",
+                        " (the limit of anonymous dry runs; with an API token larger bodies are accepted)") \
+        if anonymous else ("", "")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise WorkflowError(413, f"请求体过大：{declared} 字节，上限 {limit} 字节",
-                            f"request body too large: {declared} bytes, the limit is {limit} bytes")
+        raise WorkflowError(413, f"请求体过大：{declared} 字节，上限 {limit} 字节{hint_zh}",
+                            f"request body too large: {declared} bytes, the limit is {limit} bytes{hint_en}", limit=limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise WorkflowError(413, f"请求体过大：超过上限 {limit} 字节", f"request body too large: over the limit of {limit} bytes")
+            raise WorkflowError(413, f"请求体过大：超过上限 {limit} 字节{hint_zh}",
+                                f"request body too large: over the limit of {limit} bytes{hint_en}", limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+#: every integer parameter is bounded to SQLite's range: beyond it FastAPI answers 422, not 500
+SID = Path(..., ge=1, le=MAX_ID, description="submission id")
+LIMIT = Query(100, ge=1, le=1000)
+OFFSET = Query(0, ge=0, le=MAX_ID)
+EVENT_ID = re.compile(r"[0-9]{1,19}")
+
+
+class DryRunGate:
+    """At most ``n`` anonymous dry runs at once (per server process); the rest get 429."""
+
+    def __init__(self, n: int):
+        self.sem = threading.BoundedSemaphore(max(1, n))
+
+    def __enter__(self):
+        if not self.sem.acquire(blocking=False):
+            raise DryRunBusy()
+        return self
+
+    def __exit__(self, *exc):
+        self.sem.release()
+
+
+class DryRunBusy(Exception):
+    pass
 
 
 def install(app: FastAPI, ctx) -> None:
@@ -80,6 +116,7 @@ def install(app: FastAPI, ctx) -> None:
     app.add_exception_handler(AuthError, lambda req, e: _error(e.status, e.zh, e.en))
 
     base = ctx.settings.base_iri
+    gate = DryRunGate(ctx.settings.dry_run_concurrency)
 
     def user_of(request: Request) -> User:
         return authenticate(wf.db, request.headers.get("authorization"))
@@ -132,9 +169,23 @@ def install(app: FastAPI, ctx) -> None:
               responses={200: {"description": "conforms; the report"}, 422: {"description": "does not conform; the report"},
                          413: {"description": "body too large"}})
     async def validate(request: Request):
-        body = await read_body(request, ctx.settings.max_body_bytes)
         user = optional_user(request)
-        an = await run_in_threadpool(wf.check, body, request.headers.get("content-type", "text/turtle"), user)
+        media_type = request.headers.get("content-type", "text/turtle")
+        if user is not None:
+            body = await read_body(request, ctx.settings.max_body_bytes)
+            an = await run_in_threadpool(wf.check, body, media_type, user)
+        else:
+            # anonymous dry runs are bounded in size and in how many run at once
+            s = ctx.settings
+            body = await read_body(request, min(s.dry_run_max_bytes, s.max_body_bytes), anonymous=True)
+            try:
+                with gate:
+                    an = await run_in_threadpool(wf.check, body, media_type, None, max_items=s.dry_run_max_items)
+            except DryRunBusy:
+                n, wait = s.dry_run_concurrency, s.dry_run_retry_after
+                return _error(429, f"同时进行的匿名试校验已达上限（{n} 个）：请 {wait} 秒后重试，或使用 API 令牌",
+                              f"too many anonymous dry runs at once (the limit is {n}): retry in {wait} s, "
+                              f"or use an API token", limit=n, retry_after=wait, headers={"Retry-After": str(wait)})
         report = an.to_dict()
         if user is None:
             report["note"] = {"zh": "未提供令牌：没有检查命名空间归属", "en": "no token: namespace ownership was not checked"}
@@ -154,19 +205,19 @@ def install(app: FastAPI, ctx) -> None:
 
     @api.get("/submissions", summary="Submissions the caller may see (提交列表)")
     def submissions(request: Request, status: str | None = Query(None, description="submitted, accepted, rejected, withdrawn"),
-                    limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), _=Security(bearer)):
+                    limit: int = LIMIT, offset: int = OFFSET, _=Security(bearer)):
         return {"submissions": wf.list_submissions(user_of(request), status, limit, offset)}
 
     @api.get("/submissions/{sid}", summary="One submission with its items as Turtle (提交详情)")
-    def submission(request: Request, sid: int, _=Security(bearer)):
+    def submission(request: Request, sid: int = SID, _=Security(bearer)):
         return wf.get_submission(user_of(request), sid)
 
     @api.delete("/submissions/{sid}", summary="Withdraw a submission awaiting review (撤回)")
-    def withdraw(request: Request, sid: int, _=Security(bearer)):
+    def withdraw(request: Request, sid: int = SID, _=Security(bearer)):
         return wf.withdraw(user_of(request), sid)
 
     @api.post("/submissions/{sid}/accept", summary="Accept: publish as experimental or stable (接受，注册管理员)")
-    async def accept(request: Request, sid: int, decision: dict | None = Body(None,
+    async def accept(request: Request, sid: int = SID, decision: dict | None = Body(None,
                      examples=[{"status": "stable", "note": "审核通过"}]), _=Security(bearer)):
         user = user_of(request)
         decision = decision or {}
@@ -174,7 +225,7 @@ def install(app: FastAPI, ctx) -> None:
         return JSONResponse(result, status_code=200 if result["published"] else 503)
 
     @api.post("/submissions/{sid}/reject", summary="Reject with a reason (拒绝，注册管理员)")
-    def reject(request: Request, sid: int, decision: dict | None = Body(None, examples=[{"reason": "评价标准不完整"}]),
+    def reject(request: Request, sid: int = SID, decision: dict | None = Body(None, examples=[{"reason": "评价标准不完整"}]),
                _=Security(bearer)):
         user = user_of(request)
         return wf.reject(user, sid, str((decision or {}).get("reason") or ""))
@@ -208,8 +259,8 @@ def install(app: FastAPI, ctx) -> None:
         return {"item": item, "versions": out}
 
     @api.get("/items/{item_path:path}/diff", summary="Differences between two versions, in words and triples (版本比较)")
-    def item_diff(request: Request, item_path: str, from_: int = Query(..., alias="from", ge=1),
-                  to: int = Query(..., ge=1)):
+    def item_diff(request: Request, item_path: str, from_: int = Query(..., alias="from", ge=1, le=MAX_ID),
+                  to: int = Query(..., ge=1, le=MAX_ID)):
         item = item_iri(item_path)
         d = versions.diff(wf.db, item, from_, to, ctx.store)
         if d is None:
@@ -226,7 +277,10 @@ def install(app: FastAPI, ctx) -> None:
     def since_id(since: str | None) -> int:
         if not since:
             return 0
-        if since.isdigit():
+        if since.isdigit():  # str.isdigit() is also true of "²" and other Unicode digits
+            if not EVENT_ID.fullmatch(since) or int(since) > MAX_ID:
+                raise WorkflowError(422, f"since 超出范围：事件编号应为 0 到 {MAX_ID} 之间的整数",
+                                    f"since is out of range: an event id is an integer from 0 to {MAX_ID}")
             return int(since)
         try:
             return wf.event_id_at(versions.parse_when(since))
@@ -235,7 +289,7 @@ def install(app: FastAPI, ctx) -> None:
 
     @api.get("/changes", summary="Change feed: create, update and status events (变更订阅)")
     def changes(request: Request, since: str | None = Query(None, description="last event id seen, or an ISO date-time"),
-                limit: int = Query(100, ge=1, le=1000)):
+                limit: int = LIMIT):
         events = wf.events(since_id(since), limit)
         body = {"events": [feed.event_json(e) for e in events]}
         headers = {}
@@ -247,7 +301,7 @@ def install(app: FastAPI, ctx) -> None:
 
     @api.get("/changes.atom", summary="Change feed as Atom (Atom 订阅)", response_class=Response,
              responses={200: {"content": {"application/atom+xml": {}}}})
-    def changes_atom(request: Request, since: str | None = Query(None), limit: int = Query(100, ge=1, le=1000)):
+    def changes_atom(request: Request, since: str | None = Query(None), limit: int = LIMIT):
         sid = since_id(since)
         if since:
             events = wf.events(sid, limit)
@@ -261,7 +315,7 @@ def install(app: FastAPI, ctx) -> None:
         return Response(doc, media_type="application/atom+xml", headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)
 
     @api.get("/audit", summary="The audit log (审计日志，注册管理员)")
-    def audit(request: Request, limit: int = Query(100, ge=1, le=1000), offset: int = Query(0, ge=0), _=Security(bearer)):
+    def audit(request: Request, limit: int = LIMIT, offset: int = OFFSET, _=Security(bearer)):
         user = user_of(request)
         if not user.is_registrar:
             raise AuthError(403, "只有注册管理员和管理员可以查看审计日志", "only registrars and admins may read the audit log")
@@ -276,7 +330,7 @@ def install(app: FastAPI, ctx) -> None:
                    summary="An immutable version of an item (条目版本)", response_class=Response)
     def version(request: Request, item_path: str, n: int):
         item = item_iri(item_path)
-        triples = versions.get_version(wf.db, item, n)
+        triples = versions.get_version(wf.db, item, n) if 1 <= n <= MAX_ID else None
         if triples is None:
             return _error(404, f"{item} 没有第 {n} 版", f"{item} has no version {n}")
         fmt = request.query_params.get("_format")

@@ -30,7 +30,7 @@ from ..store import GraphWrite
 from . import rdf
 from .auth import AuthError, User, require_role
 from .checks import Analysis, analyse
-from .state import StateDB, now
+from .state import MAX_ID, StateDB, now
 from .versions import latest_versions
 
 log = logging.getLogger("registry.workflow")
@@ -159,9 +159,9 @@ class Workflow:
         return out
 
     # --- submissions --------------------------------------------------------------------
-    def check(self, body: bytes, media_type: str, user: User | None) -> Analysis:
+    def check(self, body: bytes, media_type: str, user: User | None, *, max_items: int | None = None) -> Analysis:
         self._check_size(body)
-        return analyse(self.ctx, body, media_type, user, self.db)
+        return analyse(self.ctx, body, media_type, user, self.db, max_items=max_items)
 
     def _check_size(self, body: bytes) -> None:
         limit = self.ctx.settings.max_body_bytes
@@ -212,7 +212,14 @@ class Workflow:
     def _code_key(rep) -> str | None:
         return f"{rep.type}|{rep.code}" if rep.code and rep.type else None
 
+    @staticmethod
+    def _check_id(sid: int) -> None:
+        """Submission ids are SQLite integers: anything outside 1..2^63-1 names no submission."""
+        if not isinstance(sid, int) or isinstance(sid, bool) or not 1 <= sid <= MAX_ID:
+            raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
+
     def _submission(self, sid: int) -> dict:
+        self._check_id(sid)
         r = self.db.read().execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
         if r is None:
             raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
@@ -237,6 +244,12 @@ class Workflow:
                "created": sub["created"], "decided": sub["decided"], "reason": sub["reason"],
                "decision_status": sub["decision_status"], "items": sorted(items)}
         if with_content:
+            from .checks import belongs_to, named_subjects
+
+            # what the review must see: every subject each item's graph would make statements about
+            per_item = {i: named_subjects(rdf.from_ntriples(nt)) for i, nt in items.items()}
+            out["subjects"] = {i: per_item[i] for i in sorted(per_item)}
+            out["foreign_subjects"] = sorted({s for i, subs in per_item.items() for s in subs if not belongs_to(i, s)})
             triples = [t for nt in items.values() for t in rdf.from_ntriples(nt)]
             out["turtle"] = rdf.serialize(triples, rdf.ox.RdfFormat.TURTLE).decode("utf-8")
             out["media_type"] = sub["media_type"]
@@ -251,10 +264,11 @@ class Workflow:
             sql += " AND status=?"
             args.append(status)
         sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-        args += [limit, offset]
+        args += [max(0, min(limit, MAX_ID)), max(0, min(offset, MAX_ID))]
         return [self._public_submission(dict(r)) for r in self.db.read().execute(sql, args)]
 
     def withdraw(self, user: User, sid: int) -> dict:
+        self._check_id(sid)
         with self.db.write() as c:
             sub = dict(c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone() or {}) or None
             if sub is None:
@@ -283,10 +297,15 @@ class Workflow:
         self.apply_pending()
         from .auth import get_org
 
+        sub = self._submission(sid)
+        self._require_submitted(sub)
+        if sub["user_id"] == user.id and not self.ctx.settings.allow_self_review:
+            raise WorkflowError(403, f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
+                                f"you cannot accept your own submission #{sid}: another registrar must review it "
+                                f"(two-person review; setting allow_self_review)")
+        self._recheck(sub)
         with self.db.write() as c:
             row = c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
-            if row is None:
-                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
             sub = dict(row)
             self._require_submitted(sub)
             items = json.loads(sub["items"])
@@ -306,8 +325,30 @@ class Workflow:
             self.db.audit(c, user.id, "accept", f"submission/{sid}", {"status": status, "versions": versions})
         return {"id": sid, "status": "accepted", "versions": versions, **self._publish()}
 
+    def _recheck(self, sub: dict) -> None:
+        """Accept re-runs the submission-time checks (ownership, subjects, IRIs, references, codes,
+        shapes) on the stored items, for their submitter as that user is now, against the registry
+        as it is now: a submission that would no longer be accepted is refused (409) with the report."""
+        from .auth import get_user
+
+        sid = sub["id"]
+        submitter = get_user(self.db, sub["user_id"])
+        if submitter is None:
+            raise WorkflowError(409, f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
+        items = json.loads(sub["items"])
+        body = "".join(items[i] for i in sorted(items)).encode("utf-8")
+        an = analyse(self.ctx, body, "application/n-triples", submitter, self.db)
+        if an.status >= 400:
+            raise WorkflowError(
+                409, f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
+                     f"请拒绝它或请作者重新提交",
+                f"submission #{sid} no longer passes the submission-time checks (ownership, validation or "
+                f"references) against the registry as it is now; reject it or ask for a new submission",
+                an.to_dict(), recheck_status=an.status)
+
     def reject(self, user: User, sid: int, reason: str) -> dict:
         require_role(user, "registrar", "admin")
+        self._check_id(sid)
         if not reason or not reason.strip():
             raise WorkflowError(422, "拒绝时必须说明理由（reason）", "a rejection needs a reason")
         with self.db.write() as c:
@@ -368,6 +409,7 @@ class Workflow:
 
     # --- reads ------------------------------------------------------------------------------
     def events(self, since: int = 0, limit: int = 100) -> list[dict]:
+        since, limit = max(0, min(since, MAX_ID)), max(0, min(limit, MAX_ID))
         rows = self.db.read().execute("SELECT * FROM events WHERE id>? ORDER BY id LIMIT ?", (since, limit))
         return [dict(r) for r in rows]
 
@@ -376,6 +418,7 @@ class Workflow:
         return r[0] or 0
 
     def audit_log(self, limit: int = 100, offset: int = 0) -> list[dict]:
+        limit, offset = max(0, min(limit, MAX_ID)), max(0, min(offset, MAX_ID))
         rows = self.db.read().execute(
             "SELECT a.*, u.name AS user FROM audit a LEFT JOIN users u ON u.id=a.user_id ORDER BY a.id DESC LIMIT ? OFFSET ?",
             (limit, offset))

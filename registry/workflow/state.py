@@ -98,6 +98,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 """
 
 
+#: the largest SQLite integer: ids, version numbers and offsets beyond it name nothing
+MAX_ID = 2**63 - 1
+
+
 def now() -> str:
     """The current UTC time, ISO 8601 with microseconds (sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")

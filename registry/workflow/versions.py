@@ -70,6 +70,8 @@ def history(db, item: str) -> list[dict]:
 
 
 def get_version(db, item: str, n: int) -> list[ox.Triple] | None:
+    if not 1 <= n <= rdf.MAX_VERSION:  # SQLite integers: a larger number names no version
+        return None
     r = db.read().execute("SELECT ntriples FROM versions WHERE item=? AND n=?", (item, n)).fetchone()
     return rdf.from_ntriples(r["ntriples"]) if r else None
 
