@@ -12,15 +12,19 @@ or "all workers busy"; the queries generated here are small, so none is expected
 
 from __future__ import annotations
 
+import json
+import shutil
 import string
+import tempfile
 from urllib.parse import quote
 
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings, strategies as st
-from schemathesis.checks import not_a_server_error
 
-from tests.workflow.conftest import make_env
+from registry.app import create_app
+from registry.config import Settings
+from workflow.conftest import make_env
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 
@@ -36,21 +40,43 @@ def fuzz_env(tmp_path_factory, seed_store_dir):
     env.store.close()
 
 
-@pytest.fixture(scope="module")
-def api_schema(fuzz_env):
-    return schemathesis.openapi.from_asgi("/openapi.json", fuzz_env.app)
+def _operations():
+    """The OpenAPI operations of the app (the document does not depend on the store's content)."""
+    folder = tempfile.mkdtemp(prefix="registry-openapi-")
+    try:
+        app = create_app(Settings(store=folder + "/store", state_dir=folder + "/state"))
+        spec = app.openapi()
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return [r.ok() for r in schemathesis.openapi.from_dict(spec).get_all_operations()]
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+OPERATIONS = _operations()
 
 
-@schema.parametrize()
-@FUZZ
-@pytest.mark.parametrize("who", [None, "admin"])
-def test_no_openapi_operation_answers_5xx(case, who, fuzz_env):
-    headers = {"Authorization": f"Bearer {fuzz_env.tokens[who]}"} if who else None
-    response = case.call(headers=headers)
-    case.validate_response(response, checks=[not_a_server_error])
+def _send(fuzz_env, case, who: str | None):
+    kw = case.as_transport_kwargs(base_url="http://testserver")
+    headers = {k: v for k, v in kw["headers"].items() if k.lower() not in ("connection", "accept-encoding")}
+    if who:
+        headers["Authorization"] = f"Bearer {fuzz_env.tokens[who]}"
+    body = kw.get("data")
+    if body is None and "json" in kw:
+        body = json.dumps(kw["json"]).encode("utf-8")
+        headers.setdefault("Content-Type", "application/json")
+    return fuzz_env.client.request(kw["method"], kw["url"], params=kw.get("params"), headers=headers,
+                                   cookies=kw.get("cookies") or None, content=body)
+
+
+@pytest.mark.parametrize("who", [None, "admin"], ids=["anonymous", "admin"])
+@pytest.mark.parametrize("operation", OPERATIONS, ids=[op.label for op in OPERATIONS])
+def test_no_openapi_operation_answers_5xx(fuzz_env, operation, who):
+    @given(case=operation.as_strategy())
+    @FUZZ
+    def run(case):
+        r = _send(fuzz_env, case, who)
+        assert r.status_code < 500, (case.method, case.formatted_path, case.query, r.status_code, r.text[:300])
+
+    run()
 
 
 _segment = st.text(alphabet=string.ascii_letters + string.digits + "-._~%:@!$&'()*+,;=", min_size=0, max_size=24)

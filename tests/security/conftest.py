@@ -1,0 +1,3 @@
+"""The security tests use the workflow fixtures (a TestClient over the real application)."""
+
+from workflow.conftest import env, seed_store_dir  # noqa: F401
