@@ -124,6 +124,12 @@ def _protocols():
         def _partial_head(self) -> bool:
             return bool(self.conn.trailing_data[0])
 
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            # a pipelined, still partial next request was parsed from the buffer, not data_received
+            if not self.transport.is_closing() and self._head_pending() and self._partial_head():
+                self._arm_head()
+
     out = {"h11": H11HeadDeadline}
     try:
         from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol

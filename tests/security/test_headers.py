@@ -356,3 +356,62 @@ def test_complete_requests_still_work_and_keep_alive_then_half_request_is_closed
         took, got = _until_closed(s)
     assert took <= HEAD_TIMEOUT + 2.5
     assert b"HTTP/1.1 408 " in got
+
+
+def test_oversized_head_is_refused_at_once(real_server):
+    with socket.create_connection(("127.0.0.1", real_server)) as s:
+        try:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 100_000)
+        except OSError:
+            pass
+        took, got = _until_closed(s)
+    assert took < HEAD_TIMEOUT * 0.8, took  # refused for its size, not for its time
+    assert got.startswith((b"HTTP/1.1 431 ", b"HTTP/1.1 400 ")), got[:80]
+
+
+def _protocol_classes():
+    from registry.commands import serve
+
+    return [c for c in (serve.H11HeadDeadline, serve.HttpToolsHeadDeadline) if c is not None]
+
+
+@pytest.mark.parametrize("protocol", _protocol_classes(), ids=lambda c: c.__name__)
+def test_both_uvicorn_protocols_keep_the_deadline(protocol, monkeypatch):
+    """The same deadline with h11 and with httptools (whichever uvicorn would pick), in process."""
+    import threading
+
+    import uvicorn
+
+    from registry.commands import serve
+
+    monkeypatch.setenv(serve.HEADER_TIMEOUT_ENV, "0.8")
+    serve.head_timeout_seconds.cache_clear()
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, http=protocol, log_level="error",
+                                           lifespan="off", timeout_keep_alive=5))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started and time.monotonic() < deadline:
+            time.sleep(0.05)
+        cases = [(b"GET / HT", 0.8, 1), (b"", 0.8, 0),
+                 (b"GET / HTTP/1.1\r\nHost: x\r\n\r\nGET / HT", 0.8, 2)]  # answered, then a partial pipelined one
+        for data, expected, answers in cases:
+            with socket.create_connection(("127.0.0.1", port)) as s:
+                s.sendall(data)
+                took, got = _until_closed(s)
+            assert expected * 0.8 <= took <= expected + 2, (data, took)
+            assert got.count(b"HTTP/1.1 ") == answers, (data, got)
+            if data:
+                assert b"HTTP/1.1 408 " in got
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        serve.head_timeout_seconds.cache_clear()
