@@ -232,11 +232,31 @@ def iri_prop(key, path, zn, en, cn, ce, card=""):
     )
 
 
-def source_prop(cn, ce, key="source", path="dcterms:source", zn="来源", en="source"):
+#: a web link: an IRI whose scheme is http or https. The catalogue links these values (sources,
+#: licences, homepages); any other scheme (javascript:, data:, vbscript:, file:, …) is refused here
+#: and shown as text by the catalogue (registry/catalogue/urls.py safe_href). Issue 14, defect 1.
+WEB_IRI = 'sh:nodeKind sh:IRI ; sh:pattern "^https?://" ; sh:flags "i"'
+WEB_LINK_RULE_ZH = "以 http:// 或 https:// 开头的网址（javascript:、data: 等其他形式不被接受）"
+WEB_LINK_RULE_EN = "a web address starting with http:// or https:// (javascript:, data: and other schemes are refused)"
+
+
+def web_iri_prop(key, path, zn, en, cn, ce, card=""):
+    """A link the catalogue shows as a link (e.g. foaf:homepage): an http(s) IRI."""
     return Prop(
-        key, path, "sh:nodeKind sh:IRIOrLiteral", (zn, en),
-        (f"{zn}（{path}）：网址（IRI）或文字说明。", f"{en} ({path}): a web address (IRI) or text."),
-        (f"{cn}的{zn}（{path}）必须是网址（IRI）或文字。", f"The {en} ({path}) of the {ce} must be a web address (IRI) or text."),
+        key, path, WEB_IRI + (f" ; {card}" if card else ""), (zn, en),
+        (f"{zn}（{path}）：{WEB_LINK_RULE_ZH}。", f"{en} ({path}): {WEB_LINK_RULE_EN}."),
+        (f"{cn}的{zn}（{path}）必须是{WEB_LINK_RULE_ZH}{'，且最多一个' if card else ''}，写成 <https://…>。",
+         f"The {en} ({path}) of the {ce} must be {WEB_LINK_RULE_EN}{', at most one' if card else ''}, written <https://…>."),
+    )
+
+
+def source_prop(cn, ce, key="source", path="dcterms:source", zn="来源", en="source"):
+    """A source, licence or derivation: text, or a web link (http(s) IRI)."""
+    return Prop(
+        key, path, f"sh:or ( [ sh:nodeKind sh:Literal ] [ {WEB_IRI} ] )", (zn, en),
+        (f"{zn}（{path}）：{WEB_LINK_RULE_ZH}，或文字说明。", f"{en} ({path}): {WEB_LINK_RULE_EN}, or text."),
+        (f"{cn}的{zn}（{path}）必须是{WEB_LINK_RULE_ZH}，或文字。",
+         f"The {en} ({path}) of the {ce} must be {WEB_LINK_RULE_EN}, or text."),
     )
 
 
@@ -734,7 +754,7 @@ def organisation_shape():
         [
             *labels(cn, ce),
             notation(cn, ce, required=False),
-            iri_prop("homepage", "foaf:homepage", "主页", "homepage", cn, ce, "sh:maxCount 1"),
+            web_iri_prop("homepage", "foaf:homepage", "主页", "homepage", cn, ce, "sh:maxCount 1"),
             ref("organisationRole", "cb:organisationRole", "cb:OrganisationRole", "机构角色", "organisation role",
                 "机构角色", "roles", cn, ce, "sh:minCount 1"),
             *item_common(cn, ce),

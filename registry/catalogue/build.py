@@ -6,7 +6,9 @@ Output layout (``OUT/``):
   (``unit/ICT-SD-301.html``), in the default language; the other language under ``en/`` (or ``zh/``);
 * ``{path}.ttl .jsonld .rdf .nt`` for every item and sub-resource page (written once);
 * ``search-index.json`` (client-side search, same ranking as the server), ``context.jsonld``,
-  ``static/`` (CSS, JS), ``404.html``.
+  ``static/`` (CSS, JS), ``404.html``;
+* ``_headers``: the security headers of the live server (CSP, nosniff, no framing, no referrer)
+  in the format Netlify and Cloudflare Pages read (docs/deployment.md has the nginx lines).
 
 Speed: everything comes from ONE bulk query (all quads of the public dataset, grouped by named
 graph, see ``queries.load_site_data``), never one query per page; rendering is split over worker
@@ -160,6 +162,13 @@ def plan_jobs(site: SiteData, graphs: dict[str, list[ox.Triple]], iris: IriMap) 
     return jobs
 
 
+def static_headers() -> str:
+    """``_headers`` (Netlify / Cloudflare Pages): the live server's security headers for every file."""
+    from ..app import SECURITY_HEADERS
+
+    return "/*\n" + "".join(f"  {k}: {v}\n" for k, v in SECURITY_HEADERS.items())
+
+
 def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] = ("zh", "en"),
                default_lang: str = "zh", formats: bool = True, workers: int | None = None,
                log: Callable[[str], None] | None = None) -> BuildStats:
@@ -193,6 +202,7 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
         shutil.rmtree(out / "static")
     shutil.copytree(STATIC, out / "static")
     _write(out / "context.jsonld", json.dumps(rdf.context_document(), ensure_ascii=False, indent=1).encode("utf-8"))
+    _write(out / "_headers", static_headers().encode("utf-8"))
     index = SearchIndex(site, iris.base)
     index_doc = index.to_json(lambda iri: _page_path(iris, iri))
     _write(out / "search-index.json", json.dumps(index_doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))

@@ -188,6 +188,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "c.lessthan": ("须小于 {v} 的值", "must be less than the value of {v}"),
     "c.lessthanorequals": ("须不大于 {v} 的值", "must not be greater than the value of {v}"),
     "c.qualified": ("其中至少 {n} 个值须符合 {v}", "at least {n} value(s) must conform to {v}"),
+    "c.or": ("须满足其一：{v}", "must satisfy one of: {v}"),
     "c.sparql": ("另有 SPARQL 约束", "plus a SPARQL constraint"),
     "c.closed": ("不允许其他属性", "no other properties are allowed"),
     "notfound.title": ("未找到", "Not found"),

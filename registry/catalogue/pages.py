@@ -591,6 +591,9 @@ def constraints_in_words(v: View, desc: Desc, shape, t) -> list[str]:
         out.append(t("c.languagein", v=", ".join(x.value for x in desc.rdf_list(o))))
     if any(o.value == "true" for o in n.get(SH + "uniqueLang", ())):
         out.append(t("c.uniquelang"))
+    for o in n.get(SH + "or", ()):
+        alts = ["; ".join(constraints_in_words(v, desc, x, t)) or _term_text(v, x) for x in desc.rdf_list(o)]
+        out.append(t("c.or", v=" | ".join(alts)))
     q = first(n, SH + "qualifiedValueShape")
     if q is not None:
         qm = first(n, SH + "qualifiedMinCount")

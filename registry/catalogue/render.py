@@ -129,6 +129,11 @@ def environment() -> jinja2.Environment:
     env.template_class = _Template
     env.context_class = _Context
     env.filters["ld"] = _ld
+    from .urls import href_attr
+
+    # every computed link of a template is written <a{{ x | href }}> or <a{{ u.href(iri) }}>:
+    # only http(s) and our own relative links get an href (urls.safe_href)
+    env.filters["href"] = href_attr
     env.globals["SUFFIXES"] = SUFFIXES
     env.globals["FORMAT_NAMES"] = FORMAT_NAMES
     env.globals["SECTIONS"] = SECTIONS

@@ -24,6 +24,34 @@ def quote(path: str, safe: str = "/") -> str:
 _UNIT_PART = re.compile(r"^(unit/[^/]+)/(outcome/[^/]+|credit)$")
 _BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`]')
 
+# --- the link policy ------------------------------------------------------------------------
+#: URI schemes the catalogue links to. Anything else (javascript:, data:, vbscript:, file:, urn:, …)
+#: is shown as text, never as a link: a data IRI is author input.
+LINK_SCHEMES = frozenset({"http", "https"})
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*):")
+#: browsers drop C0 controls and spaces around a URL and tabs/newlines inside it ("java\tscript:"
+#: is javascript:), so a value holding any of them is never a link
+_CONTROL = re.compile(r"[\x00-\x20\x7f]")
+
+
+def safe_href(url) -> str | None:
+    """The one gate every link of the catalogue goes through (live pages and the static build):
+    ``url`` itself when it is an absolute http(s) URL or a scheme-less relative reference (the
+    links we build: ``/unit/…``, ``../unit/….html``, ``#…``, ``?…``), else ``None``."""
+    if not url or type(url) not in (str, Markup) or _CONTROL.search(url):
+        return None
+    m = _SCHEME.match(url)
+    if m is None:
+        return str(url)
+    return str(url) if m.group(1).lower() in LINK_SCHEMES else None
+
+
+def href_attr(url) -> Markup:
+    """`` href="…"`` (escaped) when ``url`` passes ``safe_href``, else nothing: ``<a{{ x | href }}>``
+    then renders a plain-text ``<a>`` without a target, which cannot be followed."""
+    h = safe_href(url)
+    return Markup(f' href="{escape(h)}"') if h is not None else Markup("")
+
 
 class IriMap:
     """The configured base IRI of the data and the served root path."""
@@ -58,12 +86,19 @@ class Urls:
         self.iris = iris
         self.lang = lang
 
-    def iri(self, iri: str, fmt: str | None = None) -> str:
-        """Link to the page (or an RDF format) of a data IRI; external IRIs are returned as they are."""
+    def iri(self, iri: str, fmt: str | None = None) -> str | None:
+        """Link to the page (or an RDF format) of a data IRI; an external IRI is returned as it is
+        when it may be linked (``safe_href``: http/https), else ``None`` (show it as text)."""
         path = self.iris.path_of(iri)
         if path is None:
-            return iri
+            return safe_href(iri)
         return self.page(path, fmt=fmt)
+
+    def href(self, iri: str, fmt: str | None = None) -> Markup:
+        """`` href="…"`` for a data IRI (see ``iri``), or nothing when it may not be linked.
+        (``iri`` returns only links we built or ones ``safe_href`` passed: no second check.)"""
+        h = self.iri(iri, fmt)
+        return Markup(f' href="{escape(h)}"') if h else Markup("")
 
     def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
         raise NotImplementedError
@@ -91,7 +126,7 @@ class Urls:
         lab = r["label"]
         c = r.get("code")
         code_html = f'<span class="code">{escape(c)}</span> ' if code and c else ""
-        out = (f'<a href="{escape(self.iri(r["iri"]))}">{code_html}<span lang="{escape(lab[1])}">'
+        out = (f'<a{self.href(r["iri"])}>{code_html}<span lang="{escape(lab[1])}">'
                f'{escape(lab[0])}</span></a>')
         st = r.get("status")
         if st and st not in KEEP_BADGE:
@@ -107,7 +142,7 @@ class Urls:
 
         if not self.data_files:
             return Markup("")
-        items = "".join(f'<li><a href="{escape(self.iri(iri, suffix))}" type="{mt}" download>{FORMAT_NAMES[mt]}</a></li>'
+        items = "".join(f'<li><a{self.href(iri, suffix)} type="{mt}" download>{FORMAT_NAMES[mt]}</a></li>'
                         for suffix, mt in SUFFIXES.items())
         return Markup(f'<ul class="downloads" aria-label="{escape(label)}">{items}</ul>')
 
@@ -168,17 +203,17 @@ class StaticUrls(Urls):
             name += f"-p{page}"
         return f"{name}.{fmt or 'html'}"
 
-    def iri(self, iri: str, fmt: str | None = None) -> str:
+    def iri(self, iri: str, fmt: str | None = None) -> str | None:
         path = self.iris.path_of(iri)
         if path is None:
-            return iri
+            return safe_href(iri)
         m = _UNIT_PART.match(path)
         if m and not fmt:  # parts of a unit are shown on the unit page
             if self.known is not None and m.group(1) not in self.known:
-                return iri
+                return safe_href(iri)
             return self.page(m.group(1)) + "#" + m.group(2).replace("/", "-")
         if self.known is not None and path not in self.known:
-            return iri
+            return safe_href(iri)
         return self.page(path, fmt=fmt)
 
     def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:

@@ -3,15 +3,29 @@
 Events are numbered (``id``); ``since`` is the id of the last event a client has
 seen (or an ISO date-time: events after it). Other registries keep in sync by
 following the ``next`` links until a page is empty.
+
+Absolute links (``next``, the Atom ``self`` and ``next``) are built from the configured public
+base URL (``Settings.public_base()``: setting ``public_url``, env ``REGISTRY_PUBLIC_URL``), never
+from the request's ``Host`` header, which any client can forge (issue 14, defect 3).
 """
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
 from xml.etree import ElementTree as ET
 
 from . import rdf
 
 ATOM = "http://www.w3.org/2005/Atom"
+#: where the feeds are served, below the public base URL
+CHANGES_PATH = "/api/changes"
+ATOM_PATH = "/api/changes.atom"
+
+
+def feed_link(public_base: str, path: str, query: dict | None = None) -> str:
+    """An absolute link to ``path`` on this registry: ``public_base`` (no trailing slash) + path + query."""
+    url = public_base.rstrip("/") + path
+    return url + "?" + urlencode(query) if query else url
 
 EVENT_WORDS = {"create": ("新建", "created"), "update": ("更新", "updated"), "status": ("状态变更", "status changed")}
 

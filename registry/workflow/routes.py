@@ -294,7 +294,7 @@ def install(app: FastAPI, ctx) -> None:
         body = {"events": [feed.event_json(e) for e in events]}
         headers = {}
         if events:
-            nxt = str(request.url.replace(query=urlencode({"since": events[-1]["id"], "limit": limit})))
+            nxt = feed.feed_link(ctx.settings.public_base(), feed.CHANGES_PATH, {"since": events[-1]["id"], "limit": limit})
             body["next"] = nxt
             headers["Link"] = f'<{nxt}>; rel="next"'
         return JSONResponse(body, headers=headers)
@@ -303,14 +303,17 @@ def install(app: FastAPI, ctx) -> None:
              responses={200: {"content": {"application/atom+xml": {}}}})
     def changes_atom(request: Request, since: str | None = Query(None), limit: int = LIMIT):
         sid = since_id(since)
+        public = ctx.settings.public_base()  # never the Host header
         if since:
             events = wf.events(sid, limit)
-            nxt = str(request.url.replace(query=urlencode({"since": events[-1]["id"], "limit": limit}))) if events else None
+            nxt = feed.feed_link(public, feed.ATOM_PATH, {"since": events[-1]["id"], "limit": limit}) if events else None
         else:  # the latest events, newest first
             rows = wf.db.read().execute("SELECT * FROM events ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
             events, nxt = [dict(r) for r in reversed(rows)], None
         updated = events[-1]["time"] if events else datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        doc = feed.atom(list(reversed(events)), feed_url=str(request.url), updated=updated, next_url=nxt,
+        self_url = feed.feed_link(public, feed.ATOM_PATH, {k: request.query_params[k] for k in ("since", "limit")
+                                                           if k in request.query_params})
+        doc = feed.atom(list(reversed(events)), feed_url=self_url, updated=updated, next_url=nxt,
                         title="学分银行标准注册库 变更 · Credit bank registry changes")
         return Response(doc, media_type="application/atom+xml", headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)
 

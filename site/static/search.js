@@ -108,7 +108,8 @@
     results.slice(0, 100).forEach(function (r) {
       var li = el("li");
       var a = el("a");
-      a.href = base + r.path + ".html";
+      // each segment percent-encoded, as the builder writes links: a path can never read as a scheme ("javascript:")
+      a.href = base + r.path.split("/").map(encodeURIComponent).join("/") + ".html";
       if (r.code) { a.appendChild(el("span", "code", r.code)); a.appendChild(document.createTextNode(" ")); }
       var lab = el("span", null, r.label);
       lab.lang = r.lang;

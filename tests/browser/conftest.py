@@ -24,6 +24,7 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 FIXTURE = Path(__file__).resolve().parent.parent / "site" / "fixture.ttl"
+EVIL_LINKS = FIXTURE.with_name("evil-links.ttl")
 
 
 def free_port() -> int:
@@ -45,25 +46,57 @@ def wait_until_up(url: str, seconds: float = 20) -> None:
     raise RuntimeError(f"{url} did not answer within {seconds} s: {last}")
 
 
-@pytest.fixture(scope="session")
-def live_server(shipped_store):
-    """The registry app over the shipped data, served by uvicorn in a thread."""
+def _serve_app(store):
     import uvicorn
 
     port = free_port()
-    app = create_app(Settings(), store=shipped_store)
+    app = create_app(Settings(), store=store)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
     wait_until_up(url + "/context.jsonld")
+    return server, thread, url
+
+
+@pytest.fixture(scope="session")
+def live_server(shipped_store):
+    """The registry app over the shipped data, served by uvicorn in a thread."""
+    server, thread, url = _serve_app(shipped_store)
     yield url
     server.should_exit = True
     thread.join(timeout=10)
 
 
-def serve_folder(folder: Path):
-    handler = functools.partial(QuietHandler, directory=str(folder))
+@pytest.fixture(scope="session")
+def evil_links_store():
+    """The test fixture plus items whose sources and homepage are javascript:/data: IRIs."""
+    store = EmbeddedStore(None)
+    load_files(store, [FIXTURE, EVIL_LINKS])
+    return store
+
+
+@pytest.fixture(scope="session")
+def evil_links_live(evil_links_store):
+    server, thread, url = _serve_app(evil_links_store)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def evil_links_static(evil_links_store, tmp_path_factory):
+    """A static build of ``evil_links_store``, served with the headers of its ``_headers`` file."""
+    out = tmp_path_factory.mktemp("evil-links-site")
+    build_site(evil_links_store, out, base_iri=BASE, workers=1)
+    httpd, url = serve_folder(out, HeadersFileHandler)
+    wait_until_up(url + "/index.html")
+    yield url
+    httpd.shutdown()
+
+
+def serve_folder(folder: Path, handler_class=None):
+    handler = functools.partial(handler_class or QuietHandler, directory=str(folder))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -73,6 +106,27 @@ def serve_folder(folder: Path):
 class QuietHandler(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
+
+
+class HeadersFileHandler(QuietHandler):
+    """Sends the headers the static build wrote into ``_headers`` (as Netlify/Cloudflare Pages do)."""
+
+    def end_headers(self):
+        lines = (Path(self.directory) / "_headers").read_text("utf-8").splitlines()[1:]
+        for line in lines:
+            name, value = line.strip().split(": ", 1)
+            self.send_header(name, value)
+        super().end_headers()
+
+
+@pytest.fixture(scope="session")
+def csp_static_site(static_site):
+    """The static build of the shipped data again, served with its ``_headers``."""
+    url, out = static_site
+    httpd, url = serve_folder(out, HeadersFileHandler)
+    wait_until_up(url + "/index.html")
+    yield url
+    httpd.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -123,6 +177,21 @@ class Page:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("dialog", self._dialog)
         self.shots = 0
+        # Content-Security-Policy violations: the DOM event (also for reports the console omits)
+        # and the console messages chromium prints for blocked resources
+        self.csp: list[str] = []
+        self.page.add_init_script(
+            "window.__csp = []; document.addEventListener('securitypolicyviolation', function (e) {"
+            " window.__csp.push(e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber); });")
+        self.page.on("console", lambda m: self.csp.append(m.text) if "Content Security Policy" in m.text else None)
+
+    def csp_violations(self) -> list[str]:
+        """Violations seen so far on the current document and in the console."""
+        try:
+            seen = self.page.evaluate("window.__csp || []")
+        except Exception:  # the page is navigating
+            seen = []
+        return list(seen) + self.csp
 
     def _dialog(self, d):
         self.dialogs.append(d.message)
