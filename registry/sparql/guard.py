@@ -41,6 +41,13 @@ import re
 import sys
 import threading
 
+# imported once here, not on a first query in an executor thread (a big import there shifted
+# garbage collection onto other threads, where pyoxigraph objects must not be dropped)
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery
+from rdflib.plugins.sparql.parserutils import CompValue
+from rdflib.term import URIRef
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -275,10 +282,6 @@ def check_services(query: str, service_allowlist=(), *, deep: bool = False) -> i
 
 
 def _parse_services(query: str):
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-    from rdflib.plugins.sparql.parserutils import CompValue
-
     found = []
     stack = [translateQuery(parseQuery(query)).algebra]
     while stack:  # iterative walk: no recursion on deep algebra
@@ -296,43 +299,52 @@ _DEEP_RECURSION = 200_000
 _deep_lock = threading.Lock()
 
 
-def _parse_deep(query: str):
-    """Run the rdflib parse in a thread with a large stack and a raised recursion limit."""
+def _parse_in_thread(query: str, deep: bool):
+    """Run the rdflib parse in a fresh thread (with a large stack and, if ``deep``, a raised recursion limit).
+
+    A thread of its own also keeps the parse away from the caller's frames: pyparsing's packrat
+    cache keeps the exceptions of its backtracking, whose tracebacks would otherwise reach up
+    into ``run_job`` and keep a pyoxigraph result alive until another thread drops it. The cache
+    is cleared after each parse.
+    """
+    from pyparsing import ParserElement
+
     box: dict = {}
 
     def target():
         try:
             box["ok"] = _parse_services(query)
         except BaseException as e:  # noqa: BLE001 - handed to the caller
-            box["err"] = e
+            box["err"] = type(e), str(e)
+        finally:
+            ParserElement.reset_cache()
 
-    with _deep_lock:
-        if sys.getrecursionlimit() < _DEEP_RECURSION:
+    with _deep_lock:  # one parse at a time (pyparsing's caches are process-wide)
+        if deep and sys.getrecursionlimit() < _DEEP_RECURSION:
             sys.setrecursionlimit(_DEEP_RECURSION)
         old = threading.stack_size()
-        threading.stack_size(1024 * 1024 * 1024)  # virtual; only touched pages are used
+        threading.stack_size(1024 * 1024 * 1024 if deep else 64 * 1024 * 1024)  # virtual; touched pages only
         try:
             t = threading.Thread(target=target, name="sparql-service-check", daemon=True)
             t.start()
         finally:
             threading.stack_size(old)
-    t.join()
+        t.join()
     if "err" in box:
-        raise box["err"]
+        kind, message = box["err"]
+        raise (RecursionError if issubclass(kind, RecursionError) else ValueError)(f"{kind.__name__}: {message}")
     return box["ok"]
 
 
 def _decide(query: str, allowed: set[str], deep: bool) -> int:
-    from rdflib.term import URIRef
-
     try:
-        services = _parse_deep(query) if deep else _parse_services(query)
+        services = _parse_in_thread(query, deep)
     except RecursionError:
         raise QueryRefused(400, "查询过于复杂，无法检查 · The query is too deeply structured to check its SERVICE "
                                 "clauses; simplify it.") from None
     except Exception as e:  # noqa: BLE001 - any parser failure: refuse rather than guess
         raise QueryRefused(400, "含 SERVICE 字样的查询无法解析 · The query mentions \"service\" but cannot be "
-                                f"parsed to check its SERVICE clauses ({type(e).__name__}); write SERVICE as a "
+                                f"parsed to check its SERVICE clauses ({str(e).split(':')[0]}); write SERVICE as a "
                                 "separate word followed by an IRI.") from None
     # more SERVICE-like words in the text than SERVICE nodes: the parsers may read it differently
     text = " ".join(t for k, t in tokens(query) if k not in ("string", "lstring", "iri", "var"))
