@@ -221,6 +221,8 @@ class MemoryMirror:
             pass
 
 
+#: CPU niceness of the general-lane workers (the cheap lane and the server keep the default)
+GENERAL_NICE = 10
 CLONE_NEWUSER = 0x10000000
 CLONE_NEWNET = 0x40000000
 
@@ -248,17 +250,24 @@ def drop_network() -> str | None:
         return str(e)
 
 
-def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: bool = False) -> None:  # pragma: no cover - child process
+def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: bool = False,
+                 nice: int = 0) -> None:  # pragma: no cover - child process
     """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``.
 
     With ``isolate_network`` (no SERVICE endpoint is allowed) the worker first leaves the
     network (:func:`drop_network`), before it reads any query; the first reply tells the
-    parent whether that worked (``("net", None | reason)``).
+    parent whether that worked (``("net", None | reason)``). ``nice``: a lower CPU priority
+    (the general lane), so cheap queries and the web server keep the CPU they need.
     """
     global _IN_WORKER
     _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     net = drop_network() if isolate_network else None
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
     conn.send_bytes(pickle.dumps(("net", net)))
     from ..store.embedded import SnapshotReader, run_query
 
@@ -304,10 +313,11 @@ class _Worker:
 class _Lane:
     """Idle workers and FIFO waiters of one class of queries."""
 
-    __slots__ = ("name", "idle", "waiters", "in_memory")
+    __slots__ = ("name", "idle", "waiters", "in_memory", "nice")
 
-    def __init__(self, name: str, in_memory: bool):
+    def __init__(self, name: str, in_memory: bool, nice: int = 0):
         self.name = name
+        self.nice = nice
         self.idle: collections.deque[_Worker] = collections.deque()
         self.waiters: collections.deque = collections.deque()  # (loop, future), first come first served
         self.in_memory = in_memory
@@ -381,7 +391,8 @@ class ProcessQueryPool:
         self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded",
                                           "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
         self._lock = threading.Lock()
-        self._main = _Lane("main", in_memory)
+        # the general lane runs at a lower CPU priority when there is a cheap lane to protect
+        self._main = _Lane("main", in_memory, GENERAL_NICE if self.cheap_size else 0)
         self._cheap = _Lane("cheap", False)
         self._all: set[_Worker] = set()
         self._started = False
@@ -392,7 +403,7 @@ class ProcessQueryPool:
     def _spawn(self, lane: _Lane) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(target=_worker_main,
-                                 args=(child, self.store_dir, lane.in_memory, self.isolate_network),
+                                 args=(child, self.store_dir, lane.in_memory, self.isolate_network, lane.nice),
                                  daemon=True, name=f"registry-sparql-worker-{lane.name}")
         proc.start()
         child.close()
