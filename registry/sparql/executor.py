@@ -18,13 +18,40 @@ run in a small pool of worker processes (``ProcessQueryPool``):
 * on timeout the worker is killed (SIGKILL) — the runaway evaluation really
   stops and its CPU is freed — the client gets 503 with a clear message, and a
   fresh worker is started in the background;
-* a worker that dies for any other reason is replaced the same way.
+* a worker that dies for any other reason is replaced the same way;
+* replies are read piece by piece from a non-blocking pipe (``_FrameReader``):
+  uvloop's ``add_reader`` makes the fd non-blocking, and a plain ``recv_bytes``
+  of a reply bigger than the socket buffer failed half-way (the parent then
+  killed a healthy worker: issue 14, defect 3).
+
+Lanes (issue 14, defect 4): besides the general workers, ``cheap_size``
+workers (default 1, no in-memory mirror, so no extra memory) take only queries
+the guard proved cheap by their shape (``guard._is_cheap``: one triple pattern,
+ASK, or SELECT with a bound subject). General workers run at a lower CPU
+priority (``GENERAL_NICE``) when a cheap lane exists, and help the cheap lane
+when idle. Both lanes queue first come, first served; the route limits how
+many expensive queries one client may run at once. Every query, cheap or not,
+keeps the time limit, the result caps and the read-only store.
+
+No network (issue 14, defect 1, defence in depth): pyoxigraph's SERVICE client
+is compiled in and ``Store.query`` takes no service handler, so when the
+allow-list is empty each worker first moves into a new, empty Linux network
+namespace (``unshare(CLONE_NEWNET)``, or ``CLONE_NEWUSER|CLONE_NEWNET``
+unprivileged) before it reads any query: a SERVICE that got past the guard
+cannot reach anything. If neither is possible a warning is logged once and the
+guard is the only protection. The SERVICE check on the parsed query
+(``guard.check_services``) runs in ``run_job``, i.e. inside the worker, so a
+pathological rdflib parse is bounded by the time limit like the query itself.
+Errors of a query that made SERVICE calls are answered 502 with a fixed text:
+what a remote endpoint said never reaches the client.
 
 Other stores (in memory, or a remote SPARQL server) cannot be shared with
 another process: ``ThreadQueryExecutor`` runs their queries in a thread pool
 with the same timeout answer, and passes the timeout on to the remote server
 (its HTTP client gives up); an in-memory evaluation that overruns finishes in
-the background (in-memory stores are for tests and small tools only).
+the background (in-memory stores are for tests and small tools only). For
+these stores the SERVICE guard is the only protection against server-side
+requests (the threads share the server's network), and there is no cheap lane.
 
 The result-size cap counts solutions (SELECT) or triples (CONSTRUCT/DESCRIBE);
 a result bigger than the cap is refused with 413-style message rather than

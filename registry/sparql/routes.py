@@ -2,9 +2,11 @@
 
 The ``/sparql`` handler is a plain Starlette route (no FastAPI dependency
 injection or validation on the hot path): parse the protocol request
-(``protocol.py``), negotiate formats (``formats.py``), refuse updates and
-non-allow-listed ``SERVICE`` (``guard.py``), and hand the query to the executor
-(``executor.py``: killable worker processes, timeout and result cap).
+(``protocol.py``), negotiate formats (``formats.py``), refuse deep nesting and
+updates and classify the query's cost (``guard.analyse``), limit expensive
+queries per client (429), and hand the query to the executor (``executor.py``:
+killable worker processes, cheap lane, timeout and result cap; a query whose
+text may hold SERVICE is checked there on its parsed form, ``guard.check_services``).
 """
 
 from __future__ import annotations
