@@ -608,6 +608,9 @@ class ThreadQueryExecutor:
         except Exception as e:  # e.g. the remote store's StoreError
             if isinstance(e, TimeoutError) or "Timeout" in type(e).__name__:
                 failure = ("err", 503, f"查询超时 · The query did not finish within the time limit: {e}")
+            elif job.service_allowlist is not None:  # the remote server may have called a SERVICE
+                failure = ("err", 502, "联邦查询失败 · The query failed, possibly in a SERVICE call to another "
+                                       "endpoint (its answer is not shown).")
             else:
                 failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
                            f"查询执行失败 · The query failed: {e}")

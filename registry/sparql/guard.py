@@ -114,6 +114,7 @@ def mentions_service(query: str) -> bool:
 
 _ANALYSED: dict = {}
 _ANALYSED_MAX = 2048
+_CACHE_MAX_CHARS = 4096
 
 
 def analyse(query: str, max_nesting: int = DEFAULT_MAX_NESTING) -> Analysis:
@@ -123,6 +124,8 @@ def analyse(query: str, max_nesting: int = DEFAULT_MAX_NESTING) -> Analysis:
     if hit is not None:
         return hit
     result = _analyse(query, max_nesting)
+    if len(query) > _CACHE_MAX_CHARS:  # bounded memory: only short (typical, repeated) queries are kept
+        return result
     if len(_ANALYSED) >= _ANALYSED_MAX:
         _ANALYSED.clear()
     _ANALYSED[key] = result
@@ -263,21 +266,19 @@ def check_services(query: str, service_allowlist=(), *, deep: bool = False) -> i
     allowed = tuple(sorted({a.rstrip("/") for a in service_allowlist}))
     key = (query, allowed)
     with _decisions_lock:
-        hit = _SERVICE_DECISIONS.get(key)
-    if hit is not None:
-        if isinstance(hit, QueryRefused):
-            raise QueryRefused(hit.status, str(hit))
-        return hit
-    try:
-        outcome = _decide(query, set(allowed), deep)
-    except QueryRefused as e:
-        outcome = e
-    with _decisions_lock:
-        if len(_SERVICE_DECISIONS) >= _DECISIONS_MAX:
-            _SERVICE_DECISIONS.clear()
-        _SERVICE_DECISIONS[key] = outcome
-    if isinstance(outcome, QueryRefused):
-        raise outcome
+        outcome = _SERVICE_DECISIONS.get(key)
+    if outcome is None:
+        try:
+            outcome = _decide(query, set(allowed), deep)
+        except QueryRefused as e:
+            outcome = (e.status, str(e))  # plain data: no traceback (and its frames) kept in the cache
+        if len(query) <= _CACHE_MAX_CHARS:  # bounded memory: only short (typical, repeated) queries are kept
+            with _decisions_lock:
+                if len(_SERVICE_DECISIONS) >= _DECISIONS_MAX:
+                    _SERVICE_DECISIONS.clear()
+                _SERVICE_DECISIONS[key] = outcome
+    if isinstance(outcome, tuple):
+        raise QueryRefused(*outcome)
     return outcome
 
 
