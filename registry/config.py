@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     sparql_in_memory: bool = True
     #: SERVICE endpoints a public query may call (empty: SERVICE is refused)
     sparql_service_allowlist: list[str] = []
+    #: deepest nesting of { ( [ a public query may have (deeper: 400 before any parser runs)
+    sparql_max_nesting: int = 100
+    #: extra query workers reserved for queries proven cheap by their shape (see registry/sparql/guard.py)
+    sparql_cheap_workers: int = 1
+    #: expensive queries one client address may run at once (more: 429); 0: no limit
+    sparql_heavy_per_client: int = 2
 
     #: largest accepted request body for submissions (bytes); larger gets 413
     max_body_bytes: int = 10 * 1024 * 1024

@@ -18,13 +18,40 @@ run in a small pool of worker processes (``ProcessQueryPool``):
 * on timeout the worker is killed (SIGKILL) — the runaway evaluation really
   stops and its CPU is freed — the client gets 503 with a clear message, and a
   fresh worker is started in the background;
-* a worker that dies for any other reason is replaced the same way.
+* a worker that dies for any other reason is replaced the same way;
+* replies are read piece by piece from a non-blocking pipe (``_FrameReader``):
+  uvloop's ``add_reader`` makes the fd non-blocking, and a plain ``recv_bytes``
+  of a reply bigger than the socket buffer failed half-way (the parent then
+  killed a healthy worker: issue 14, defect 3).
+
+Lanes (issue 14, defect 4): besides the general workers, ``cheap_size``
+workers (default 1, no in-memory mirror, so no extra memory) take only queries
+the guard proved cheap by their shape (``guard._is_cheap``: one triple pattern,
+ASK, or SELECT with a bound subject). General workers run at a lower CPU
+priority (``GENERAL_NICE``) when a cheap lane exists, and help the cheap lane
+when idle. Both lanes queue first come, first served; the route limits how
+many expensive queries one client may run at once. Every query, cheap or not,
+keeps the time limit, the result caps and the read-only store.
+
+No network (issue 14, defect 1, defence in depth): pyoxigraph's SERVICE client
+is compiled in and ``Store.query`` takes no service handler, so when the
+allow-list is empty each worker first moves into a new, empty Linux network
+namespace (``unshare(CLONE_NEWNET)``, or ``CLONE_NEWUSER|CLONE_NEWNET``
+unprivileged) before it reads any query: a SERVICE that got past the guard
+cannot reach anything. If neither is possible a warning is logged once and the
+guard is the only protection. The SERVICE check on the parsed query
+(``guard.check_services``) runs in ``run_job``, i.e. inside the worker, so a
+pathological rdflib parse is bounded by the time limit like the query itself.
+Errors of a query that made SERVICE calls are answered 502 with a fixed text:
+what a remote endpoint said never reaches the client.
 
 Other stores (in memory, or a remote SPARQL server) cannot be shared with
 another process: ``ThreadQueryExecutor`` runs their queries in a thread pool
 with the same timeout answer, and passes the timeout on to the remote server
 (its HTTP client gives up); an in-memory evaluation that overruns finishes in
-the background (in-memory stores are for tests and small tools only).
+the background (in-memory stores are for tests and small tools only). For
+these stores the SERVICE guard is the only protection against server-side
+requests (the threads share the server's network), and there is no cheap lane.
 
 The result-size cap counts solutions (SELECT) or triples (CONSTRUCT/DESCRIBE);
 a result bigger than the cap is refused with 413-style message rather than
@@ -38,10 +65,12 @@ import asyncio
 import collections
 import io
 import itertools
+import logging
 import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -49,6 +78,11 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
+from .guard import QueryRefused, check_services
+
+log = logging.getLogger("registry.sparql")
+#: True in a query worker process (may raise its recursion limit for the SERVICE check)
+_IN_WORKER = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +94,8 @@ class QueryJob:
     graph_format: str | None  # for CONSTRUCT/DESCRIBE; None: not acceptable
     max_rows: int
     max_bytes: int
+    #: None: the text cannot contain SERVICE (guard pre-check); else the allow-list to check the parsed query against
+    service_allowlist: tuple[str, ...] | None = None
 
 
 class QueryFailed(Exception):
@@ -113,8 +149,16 @@ class _CappedWriter(io.RawIOBase):
 def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
     """Run ``job`` on ``store`` (``run_query(store, q, default_graph, named_graphs)``).
 
-    Returns ``(media type, body)``; raises :class:`QueryFailed`.
+    Returns ``(media type, body)``; raises :class:`QueryFailed`. A job whose text may hold
+    SERVICE is first checked on its parsed form (``guard.check_services``), here, so that in
+    the worker processes that (recursive, possibly slow) parse is bounded by the time limit.
     """
+    services = 0
+    if job.service_allowlist is not None:
+        try:
+            services = check_services(job.query, job.service_allowlist, deep=_IN_WORKER)
+        except QueryRefused as e:
+            raise QueryFailed(e.status, str(e)) from None
     try:
         result = run_query(store, job.query, job.default_graph, job.named_graphs)
         if isinstance(result, ox.QueryTriples):
@@ -156,6 +200,10 @@ def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
     except SyntaxError as e:
         raise QueryFailed(400, f"查询语法错误 · Query syntax error: {e}") from None
     except (OSError, ValueError, RuntimeError, TypeError) as e:
+        if services:
+            # may come from a remote SERVICE endpoint: never echo what another server said
+            raise QueryFailed(502, "联邦查询失败 · The query failed, possibly in a SERVICE call to another "
+                                   "endpoint (its answer is not shown).") from None
         raise QueryFailed(500, f"查询执行失败 · The query failed: {e}") from None
 
 
@@ -200,9 +248,54 @@ class MemoryMirror:
             pass
 
 
-def _worker_main(conn, store_dir: str, in_memory: bool = True) -> None:  # pragma: no cover - child process
-    """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``."""
+#: CPU niceness of the general-lane workers (the cheap lane and the server keep the default)
+GENERAL_NICE = 10
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNET = 0x40000000
+
+
+def drop_network() -> str | None:
+    """Move this process into a new, empty network namespace (no interface but a down loopback).
+
+    Afterwards every connection attempt fails ("Network is unreachable"), so no query can
+    make this process call another server. Needs root (or CAP_SYS_ADMIN) for CLONE_NEWNET
+    alone; otherwise an unprivileged user namespace is tried too (the process must be single-
+    threaded then, as a fresh worker is). Returns None on success, else the reason it failed.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.unshare(CLONE_NEWNET) == 0:
+            return None
+        first = os.strerror(ctypes.get_errno())
+        if libc.unshare(CLONE_NEWUSER | CLONE_NEWNET) == 0:
+            return None
+        return f"unshare(CLONE_NEWNET): {first}; unshare(CLONE_NEWUSER|CLONE_NEWNET): " \
+               f"{os.strerror(ctypes.get_errno())}"
+    except (OSError, AttributeError) as e:
+        return str(e)
+
+
+def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: bool = False,
+                 nice: int = 0) -> None:  # pragma: no cover - child process
+    """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``.
+
+    With ``isolate_network`` (no SERVICE endpoint is allowed) the worker first leaves the
+    network (:func:`drop_network`), before it reads any query; the first reply tells the
+    parent whether that worked (``("net", None | reason)``). ``nice``: a lower CPU priority
+    (the general lane), so cheap queries and the web server keep the CPU they need.
+    """
+    global _IN_WORKER
+    _IN_WORKER = True
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
+    net = drop_network() if isolate_network else None
+    if nice:
+        try:
+            os.nice(nice)
+        except OSError:
+            pass
+    conn.send_bytes(pickle.dumps(("net", net)))
     from ..store.embedded import SnapshotReader, run_query
 
     reader = MemoryMirror(SnapshotReader(store_dir)) if in_memory else SnapshotReader(store_dir)
@@ -225,11 +318,12 @@ def _worker_main(conn, store_dir: str, in_memory: bool = True) -> None:  # pragm
 
 
 class _Worker:
-    __slots__ = ("proc", "conn")
+    __slots__ = ("proc", "conn", "lane")
 
-    def __init__(self, proc, conn):
+    def __init__(self, proc, conn, lane):
         self.proc = proc
         self.conn = conn
+        self.lane = lane
 
     def kill(self):
         try:
@@ -243,30 +337,117 @@ class _Worker:
         self.proc.join(timeout=2)
 
 
-class ProcessQueryPool:
-    """``size`` killable worker processes reading an on-disk store folder (see the module docstring)."""
+class _Lane:
+    """Idle workers and FIFO waiters of one class of queries."""
 
-    def __init__(self, store_dir: str, size: int, in_memory: bool = True):
+    __slots__ = ("name", "idle", "waiters", "in_memory", "nice")
+
+    def __init__(self, name: str, in_memory: bool, nice: int = 0):
+        self.name = name
+        self.nice = nice
+        self.idle: collections.deque[_Worker] = collections.deque()
+        self.waiters: collections.deque = collections.deque()  # (loop, future), first come first served
+        self.in_memory = in_memory
+
+
+class _FrameReader:
+    """Reads one ``Connection.send_bytes`` frame from a NON-BLOCKING fd, piece by piece.
+
+    uvloop's ``add_reader`` puts the fd in non-blocking mode, and a reply bigger than the
+    socket buffer arrives in several pieces: a plain ``recv_bytes`` then failed with
+    ``BlockingIOError`` and the parent killed a healthy worker (issue 14, defect 3).
+    """
+
+    __slots__ = ("fd", "buf", "need", "fut")
+
+    def __init__(self, fd: int, fut):
+        self.fd = fd
+        self.buf = bytearray()
+        self.need: int | None = None
+        self.fut = fut
+
+    def on_readable(self) -> None:
+        if self.fut.done():
+            return
+        try:
+            while True:
+                chunk = os.read(self.fd, 1 << 20)
+                if not chunk:
+                    self.fut.set_exception(EOFError("worker closed the pipe"))
+                    return
+                self.buf += chunk
+                if self.need is None and len(self.buf) >= 4:
+                    (n,) = struct.unpack("!i", self.buf[:4])
+                    if n == -1:
+                        if len(self.buf) < 12:
+                            continue
+                        (n,) = struct.unpack("!Q", self.buf[4:12])
+                        del self.buf[:12]
+                    else:
+                        del self.buf[:4]
+                    self.need = n
+                if self.need is not None and len(self.buf) >= self.need:
+                    self.fut.set_result(bytes(self.buf[:self.need]))
+                    return
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError as e:
+            self.fut.set_exception(e)
+
+
+class ProcessQueryPool:
+    """Killable worker processes reading an on-disk store folder (see the module docstring).
+
+    Two lanes: ``size`` general workers (with the in-memory mirror) take every query;
+    ``cheap_size`` more workers (reading the on-disk snapshot, no mirror: no extra memory)
+    take only queries the guard proved cheap (``guard._is_cheap``), so a heavy query can
+    never make a cheap one wait behind it. Each lane queues in FIFO order.
+    ``isolate_network``: workers run without network access (no SERVICE is allowed).
+    """
+
+    def __init__(self, store_dir: str, size: int, in_memory: bool = True, *, cheap_size: int = 1,
+                 isolate_network: bool = False):
         self.store_dir = str(store_dir)
         self.size = max(1, size)
+        self.cheap_size = max(0, cheap_size)
         self.in_memory = in_memory
+        self.isolate_network = isolate_network
+        #: None until a worker started; then None (isolated or not asked) or why isolation failed
+        self.network_isolation_error: str | None = None
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded"])
+        self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded",
+                                          "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
         self._lock = threading.Lock()
-        self._idle: collections.deque[_Worker] = collections.deque()
-        self._waiters: collections.deque = collections.deque()  # (loop, future)
+        # the general lane runs at a lower CPU priority when there is a cheap lane to protect
+        self._main = _Lane("main", in_memory, GENERAL_NICE if self.cheap_size else 0)
+        self._cheap = _Lane("cheap", False)
         self._all: set[_Worker] = set()
         self._started = False
         self._closed = False
+        self._warned = False
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-spawn")
 
-    def _spawn(self) -> _Worker:
+    def _spawn(self, lane: _Lane) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
-        proc = self._ctx.Process(target=_worker_main, args=(child, self.store_dir, self.in_memory), daemon=True,
-                                 name="registry-sparql-worker")
+        proc = self._ctx.Process(target=_worker_main,
+                                 args=(child, self.store_dir, lane.in_memory, self.isolate_network, lane.nice),
+                                 daemon=True, name=f"registry-sparql-worker-{lane.name}")
         proc.start()
         child.close()
-        w = _Worker(proc, parent)
+        w = _Worker(proc, parent, lane)
+        # the worker's first message: did it leave the network?
+        try:
+            if not parent.poll(60):
+                raise EOFError("no answer")
+            tag, net_error = pickle.loads(parent.recv_bytes())
+        except (EOFError, OSError, pickle.UnpicklingError, ValueError) as e:
+            w.kill()
+            raise RuntimeError(f"a SPARQL query worker did not start: {e}") from None
+        if net_error and not self._warned:
+            self._warned = True
+            self.network_isolation_error = net_error
+            log.warning("SPARQL query workers could not drop network access (%s); the SERVICE guard is "
+                        "the only protection against server-side requests", net_error)
         with self._lock:
             self._all.add(w)
         return w
@@ -277,34 +458,42 @@ class ProcessQueryPool:
                 return
             self._started = True
         for _ in range(self.size):
-            self._release(self._spawn())
+            self._release(self._spawn(self._main))
+        for _ in range(self.cheap_size):
+            self._release(self._spawn(self._cheap))
 
     def _release(self, w: _Worker) -> None:
         with self._lock:
             if self._closed:
                 w.kill()
                 return
-            while self._waiters:
-                loop, fut = self._waiters.popleft()
-                if not fut.done():
-                    loop.call_soon_threadsafe(_hand_over, fut, w, self)
-                    return
-            self._idle.append(w)
+            # a general worker serves its own queue first, then helps the cheap one
+            queues = [w.lane.waiters] if w.lane is self._cheap else [self._main.waiters, self._cheap.waiters]
+            for waiters in queues:
+                while waiters:
+                    loop, fut = waiters.popleft()
+                    if not fut.done():
+                        loop.call_soon_threadsafe(_hand_over, fut, w, self)
+                        return
+            w.lane.idle.append(w)
 
     def _replace(self, w: _Worker) -> None:
         with self._lock:
             self._all.discard(w)
         w.kill()
         if not self._closed:
-            self._spawner.submit(lambda: self._release(self._spawn()))
+            lane = w.lane
+            self._spawner.submit(lambda: self._release(self._spawn(lane)))
 
-    async def _acquire(self, timeout: float) -> _Worker:
+    async def _acquire(self, timeout: float, cheap: bool) -> _Worker:
         with self._lock:
-            if self._idle:
-                return self._idle.popleft()
+            if cheap and self._cheap.idle:
+                return self._cheap.idle.popleft()
+            if self._main.idle:
+                return self._main.idle.popleft()
             loop = asyncio.get_running_loop()
             fut = loop.create_future()
-            self._waiters.append((loop, fut))
+            (self._cheap if cheap and self.cheap_size else self._main).waiters.append((loop, fut))
         timer = loop.call_later(timeout, _expire, fut, timeout)
         try:
             return await fut
@@ -316,28 +505,32 @@ class ProcessQueryPool:
         finally:
             timer.cancel()
 
-    async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
+    async def run(self, job: QueryJob, timeout: float, cheap: bool = False) -> tuple[str, bytes]:
         if not self._started:
             await asyncio.get_running_loop().run_in_executor(None, self.start)
         loop = asyncio.get_running_loop()
         start = loop.time()
-        w = await self._acquire(timeout)
+        w = await self._acquire(timeout, cheap)
         remaining = max(0.001, timeout - (loop.time() - start))
         fd = w.conn.fileno()
         ready = loop.create_future()
         try:
+            os.set_blocking(fd, True)  # the job goes out whole (a query may exceed the socket buffer)
             w.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+            os.set_blocking(fd, False)
+            frame = _FrameReader(fd, ready)
             # (a timer instead of asyncio.wait_for: no extra task per query on the hot path)
-            loop.add_reader(fd, _set_ready, ready, True)
-            timer = loop.call_later(remaining, _set_ready, ready, False)
+            loop.add_reader(fd, frame.on_readable)
+            timer = loop.call_later(remaining, _set_ready, ready, None)
             try:
-                answered = await ready
+                data = await ready
             finally:
                 timer.cancel()
                 loop.remove_reader(fd)
-            if not answered:
+            if data is None:
                 raise asyncio.TimeoutError
-            reply = pickle.loads(w.conn.recv_bytes())
+            os.set_blocking(fd, True)
+            reply = pickle.loads(data)
         except asyncio.TimeoutError:
             self._replace(w)
             raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
@@ -358,7 +551,8 @@ class ProcessQueryPool:
             self._closed = True
             workers = list(self._all)
             self._all.clear()
-            self._idle.clear()
+            self._main.idle.clear()
+            self._cheap.idle.clear()
         for w in workers:
             w.kill()
         self._spawner.shutdown(wait=False)
@@ -414,12 +608,15 @@ class ThreadQueryExecutor:
         except Exception as e:  # e.g. the remote store's StoreError
             if isinstance(e, TimeoutError) or "Timeout" in type(e).__name__:
                 failure = ("err", 503, f"查询超时 · The query did not finish within the time limit: {e}")
+            elif job.service_allowlist is not None:  # the remote server may have called a SERVICE
+                failure = ("err", 502, "联邦查询失败 · The query failed, possibly in a SERVICE call to another "
+                                       "endpoint (its answer is not shown).")
             else:
                 failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
                            f"查询执行失败 · The query failed: {e}")
         return failure
 
-    async def run(self, job: QueryJob, timeout: float) -> tuple[str, bytes]:
+    async def run(self, job: QueryJob, timeout: float, cheap: bool = False) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self._pool, self._run, job, timeout)
         try:
@@ -435,9 +632,11 @@ class ThreadQueryExecutor:
         self._pool.shutdown(wait=False, cancel_futures=True)
 
 
-def make_executor(store, size: int | None = None, in_memory: bool = True):
+def make_executor(store, size: int | None = None, in_memory: bool = True, *, cheap_size: int = 1,
+                  isolate_network: bool = False):
     """The right executor for ``store``: worker processes for the on-disk embedded store."""
     path = getattr(store, "path", None)
     if getattr(store, "kind", "") == "embedded" and path is not None:
-        return ProcessQueryPool(str(path), size or os.cpu_count() or 2, in_memory)
+        return ProcessQueryPool(str(path), size or os.cpu_count() or 2, in_memory, cheap_size=cheap_size,
+                                isolate_network=isolate_network)
     return ThreadQueryExecutor(store)

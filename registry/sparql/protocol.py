@@ -9,9 +9,11 @@ URL (GET, direct POST) or the form body. Everything is UTF-8. Violations raise
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from pyoxigraph import NamedNode
 from starlette.requests import Request
 
 
@@ -96,13 +98,20 @@ async def read_request(request: Request, max_bytes: int) -> ProtocolRequest:
             raise ProtocolError(413, f"查询过长 · The query is longer than {max_bytes} bytes.")
     dg = tuple(v for k, v in fields if k == "default-graph-uri")
     ng = tuple(v for k, v in fields if k == "named-graph-uri")
+    for name, values in (("default-graph-uri", dg), ("named-graph-uri", ng)):
+        for v in values:
+            try:
+                NamedNode(v)
+            except ValueError:
+                raise ProtocolError(400, f"{name} 不是有效的 IRI · {name} {v[:200]!r} is not a valid absolute "
+                                         "IRI.") from None
     formats = [v for k, v in fields if k in ("format", "output")]
     timeout = None
     for k, v in fields:
         if k == "timeout":
             try:
                 timeout = float(v)
-                if timeout <= 0:
+                if not math.isfinite(timeout) or timeout <= 0:  # "1e999" is inf, "nan" compares false
                     raise ValueError
             except ValueError:
                 raise ProtocolError(400, f"timeout 参数无效 · Invalid timeout {v!r}: give seconds > 0.") from None

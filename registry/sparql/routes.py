@@ -2,9 +2,11 @@
 
 The ``/sparql`` handler is a plain Starlette route (no FastAPI dependency
 injection or validation on the hot path): parse the protocol request
-(``protocol.py``), negotiate formats (``formats.py``), refuse updates and
-non-allow-listed ``SERVICE`` (``guard.py``), and hand the query to the executor
-(``executor.py``: killable worker processes, timeout and result cap).
+(``protocol.py``), negotiate formats (``formats.py``), refuse deep nesting and
+updates and classify the query's cost (``guard.analyse``), limit expensive
+queries per client (429), and hand the query to the executor (``executor.py``:
+killable worker processes, cheap lane, timeout and result cap; a query whose
+text may hold SERVICE is checked there on its parsed form, ``guard.check_services``).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from .dumps import DumpCache
 from .examples import EXAMPLES
 from .executor import QueryFailed, QueryJob, make_executor
 from .formats import GRAPH_MEDIA, GRAPH_TYPES, FormatError, choose_formats, graph_format
-from .guard import QueryRefused, check_query
+from .guard import DEFAULT_MAX_NESTING, QueryRefused, analyse
 from .protocol import ProtocolError, read_request
 
 CORS = {
@@ -75,8 +77,15 @@ class SparqlEndpoint:
         self.ctx = ctx
         self.settings = ctx.settings
         self.store = ctx.store
+        allow = tuple(getattr(self.settings, "sparql_service_allowlist", ()) or ())
+        self.allowlist = allow
         self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None,
-                                      getattr(self.settings, "sparql_in_memory", True))
+                                      getattr(self.settings, "sparql_in_memory", True),
+                                      cheap_size=getattr(self.settings, "sparql_cheap_workers", 1),
+                                      isolate_network=not allow)
+        self.max_nesting = getattr(self.settings, "sparql_max_nesting", DEFAULT_MAX_NESTING)
+        self.per_client = getattr(self.settings, "sparql_heavy_per_client", 2)
+        self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight
         self.stats = StatsCache(ctx.store)
         self.dumps = DumpCache(ctx.store)
         self._void_cache: dict = {}
@@ -102,18 +111,34 @@ class SparqlEndpoint:
         except FormatError as e:
             return error(e.status, str(e))
         try:
-            check_query(req.query, s.sparql_service_allowlist)
+            analysis = analyse(req.query, self.max_nesting)
         except QueryRefused as e:
             return error(e.status, str(e))
         timeout = s.sparql_timeout
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       getattr(s, "sparql_max_result_bytes", 64 * 1024 * 1024))
+                       getattr(s, "sparql_max_result_bytes", 64 * 1024 * 1024),
+                       self.allowlist if analysis.needs_service_check else None)
+        client = request.client.host if request.client else ""
+        heavy = not analysis.cheap
+        if heavy:
+            if self.per_client and self._heavy.get(client, 0) >= self.per_client:
+                return error(429, f"并发查询过多 · This client already has {self.per_client} expensive queries "
+                                  "running; wait for them to finish (cheap lookups are not limited).",
+                             {"retry-after": "2"})
+            self._heavy[client] = self._heavy.get(client, 0) + 1
         try:
-            media, body = await self.executor.run(job, timeout)
+            media, body = await self.executor.run(job, timeout, cheap=analysis.cheap)
         except QueryFailed as e:
             return error(e.status, str(e), {"retry-after": "5"} if e.status == 503 else None)
+        finally:
+            if heavy:
+                n = self._heavy.get(client, 1) - 1
+                if n > 0:
+                    self._heavy[client] = n
+                else:
+                    self._heavy.pop(client, None)
         if method == "HEAD":
             return Response(b"", media_type=media,
                             headers={**CORS, "vary": "Accept", "content-length": str(len(body))})
