@@ -54,6 +54,10 @@ class _HeadDeadline:
 
     _head_timer = None
     _head_bytes = 0
+    #: heads and requests completed on this connection (a protocol whose "awaiting a head" state
+    #: returns to true within one read — httptools after a complete request — counts them, see
+    #: data_received)
+    _head_resets = 0
 
     def _head_pending(self) -> bool:  # pragma: no cover - defined by each protocol below
         raise NotImplementedError
@@ -78,13 +82,19 @@ class _HeadDeadline:
     def data_received(self, data: bytes) -> None:
         if self._head_pending():
             self._arm_head()
+        heads_before = self._head_resets
         super().data_received(data)
         if self.transport.is_closing():
             return
         if self._head_pending():
-            self._head_bytes += len(data)
-            if self._head_bytes > MAX_HEAD_BYTES:
-                self._refuse(b"431 Request Header Fields Too Large", _431_BODY)
+            if self._head_resets != heads_before:
+                # this chunk ended a head or a request (maybe with a body and the start of the next
+                # head): the bytes of the next head in it are not counted (at most one read's worth)
+                self._head_bytes = 0
+            else:
+                self._head_bytes += len(data)
+                if self._head_bytes > MAX_HEAD_BYTES:
+                    self._refuse(b"431 Request Header Fields Too Large", _431_BODY)
         else:
             self._head_bytes = 0
             self._disarm_head()
@@ -140,21 +150,29 @@ def _protocols():
         """uvicorn's httptools protocol with a request-head deadline and a head-size cap."""
 
         _awaiting_head = True
+        _head_begun = False  # the parser has seen the first bytes of the awaited head
 
         def _head_pending(self) -> bool:
             return self._awaiting_head
 
+        def _partial_head(self) -> bool:
+            return self._head_begun
+
         def on_message_begin(self) -> None:
             self._awaiting_head = True
+            self._head_begun = True
             super().on_message_begin()
 
         def on_headers_complete(self) -> None:
             self._awaiting_head = False
+            self._head_begun = False
+            self._head_resets += 1
             super().on_headers_complete()
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
             self._awaiting_head = True  # the next bytes start the next request
+            self._head_resets += 1
 
     out["httptools"] = HttpToolsHeadDeadline
     return out
