@@ -1102,10 +1102,10 @@ def code_unique(cls, zh, en):
 
 VALIDITY_EXCLUSIVE = Sparql(
     "validity-exclusive", ("有效期与长期有效互斥", "validity period excludes does-not-expire"),
-    ("资历成果同时写了有效期（cb:validityPeriod {?value}）和长期有效（cb:doesNotExpire true）。请只保留其中一个。",
-     "The achievement states both a validity period (cb:validityPeriod {?value}) and cb:doesNotExpire true. Keep only one."),
+    ("资历成果同时写了有效期（cb:validityMonths {?value}）和长期有效（cb:doesNotExpire true）。请只保留其中一个。",
+     "The achievement states both a validity period (cb:validityMonths {?value}) and cb:doesNotExpire true. Keep only one."),
     """SELECT $this ?value WHERE {
-        $this cb:validityPeriod ?value ; cb:doesNotExpire true ; a cb:Achievement .
+        $this cb:validityMonths ?value ; cb:doesNotExpire true ; a cb:Achievement .
     }""",
 )
 
@@ -1124,17 +1124,17 @@ def achievement_content_props(cn, ce):
         ref("fieldOfStudy", "cb:fieldOfStudy", "cb:FieldOfStudy", "学科领域", "field of study (ISCED-F)", "学科领域",
             "field of study", cn, ce),
         lang_text_prop("identifierPattern", "cb:identifierPattern", "证书编号格式", "identifier pattern", cn, ce),
-        Prop("validityPeriod", "cb:validityPeriod", "sh:datatype xsd:duration ; sh:maxCount 1", ("有效期", "validity period"),
-             ("有效期（cb:validityPeriod）：最多一个，xsd:duration，例如 \"P3Y\"^^xsd:duration；与 cb:doesNotExpire 互斥。",
-              "Validity period (cb:validityPeriod): at most one xsd:duration, e.g. \"P3Y\"^^xsd:duration; excludes cb:doesNotExpire."),
-             ("资历成果的有效期（cb:validityPeriod）不是 xsd:duration 或多于一个。请写成 \"P3Y\"^^xsd:duration 这样的期限。",
-              "The validity period (cb:validityPeriod) of the achievement is not an xsd:duration or is given more than once. Write a duration such as \"P3Y\"^^xsd:duration."),
+        Prop("validityPeriod", "cb:validityMonths", "sh:datatype xsd:integer ; sh:minInclusive 1 ; sh:maxCount 1", ("有效期", "validity period"),
+             ("有效期（cb:validityMonths）：最多一个，以月计的正整数，例如 36 表示三年；与 cb:doesNotExpire 互斥。",
+              "Validity period (cb:validityMonths): at most one positive integer of months, e.g. 36 for three years; excludes cb:doesNotExpire."),
+             ("资历成果的有效期（cb:validityMonths）不是以月计的正整数或多于一个。请写成 36 这样的月数（三年）。",
+              "The validity period (cb:validityMonths) of the achievement is not a positive whole number of months or is given more than once. Write a number of months such as 36 (three years)."),
              sparql=[VALIDITY_EXCLUSIVE]),
         Prop("doesNotExpire", "cb:doesNotExpire", "sh:datatype xsd:boolean ; sh:maxCount 1 ; sh:in ( true )",
              ("长期有效", "does not expire"),
              ("长期有效（cb:doesNotExpire）：只能写 true，表示不设有效期。", "Does not expire (cb:doesNotExpire): only true, meaning there is no validity period."),
-             ("cb:doesNotExpire 只能写 true（不设有效期时）；有有效期时请改用 cb:validityPeriod。",
-              "cb:doesNotExpire can only be true (when there is no validity period); use cb:validityPeriod when there is one.")),
+             ("cb:doesNotExpire 只能写 true（不设有效期时）；有有效期时请改用 cb:validityMonths。",
+              "cb:doesNotExpire can only be true (when there is no validity period); use cb:validityMonths when there is one.")),
         Prop("verificationService", "cb:verificationService", f"sh:nodeKind sh:IRI ; sh:pattern {q(HTTP_IRI)}",
              ("查验途径", "verification service"),
              ("查验途径（cb:verificationService）：官方查询服务页面的 http(s) 网址。", "Verification service (cb:verificationService): the http(s) address of the official lookup page."),

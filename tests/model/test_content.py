@@ -50,11 +50,11 @@ def test_certificate_database_size_and_types(g):
 
 def test_every_achievement_states_validity_verification_and_sources(g):
     for a in g.subjects(RDF.type, CB.Achievement):
-        validity = list(g.objects(a, CB.validityPeriod))
+        validity = list(g.objects(a, CB.validityMonths))
         forever = list(g.objects(a, CB.doesNotExpire))
         assert not (validity and forever), a
         for v in validity:
-            assert v.datatype == XSD.duration, a
+            assert v.datatype in (XSD.integer, XSD.positiveInteger) and int(v) > 0, a
         note = _text(g, a, SKOS.editorialNote, "en")
         if not (validity or forever):  # unknown validity must be said so
             assert "validity" in note.lower() or "verified" in note, a

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import asyncrun
 import pytest
 
 from registry.loader import load_files
@@ -54,6 +55,6 @@ def test_large_replies_right_after_start_under_uvloop(shipped_disk_store, in_mem
         finally:
             pool.close()
 
-    sizes = uvloop.run(main())
+    sizes = asyncrun.run(main, runner=uvloop.run)
     assert sizes[0] > 64 * 1024 and sizes[0] == sizes[1] == sizes[2]
     assert sizes[3] > 1024 * 1024

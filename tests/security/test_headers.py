@@ -22,6 +22,7 @@ import warnings
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import asyncrun
 import httpx
 import pytest
 
@@ -119,7 +120,6 @@ def test_every_response_carries_the_security_headers(client, method, path, kw):
 
 def test_headers_are_added_once_and_an_explicit_header_is_kept():
     from registry.app import SecurityHeaders
-    import asyncio
 
     sent = []
 
@@ -134,7 +134,7 @@ def test_headers_are_added_once_and_an_explicit_header_is_kept():
     async def receive():
         return {"type": "http.request"}
 
-    asyncio.run(SecurityHeaders(app)({"type": "http", "path": "/x"}, receive, send))
+    asyncrun.run(lambda: SecurityHeaders(app)({"type": "http", "path": "/x"}, receive, send))
     names = [k for k, _ in sent[0]["headers"]]
     assert names.count(b"x-frame-options") == 1 and dict(sent[0]["headers"])[b"x-frame-options"] == b"SAMEORIGIN"
     assert names.count(b"content-security-policy") == 1 and sent[1]["body"] == b"ok"

@@ -12,11 +12,11 @@ SERVICE query directly (bypassing the guard) cannot reach the network either.
 
 from __future__ import annotations
 
-import asyncio
 import http.server
 import threading
 from pathlib import Path
 
+import asyncrun
 import pytest
 from fastapi.testclient import TestClient
 
@@ -185,14 +185,14 @@ def test_worker_evaluating_service_directly_cannot_reach_the_network(disk_store,
                        "JSON", None, 100, 10**6, service_allowlist=None)
         before = len(recorder.requests)
         with pytest.raises(QueryFailed) as info:
-            asyncio.run(pool.run(job, 20))
+            asyncrun.run(lambda: pool.run(job, 20))
         assert len(recorder.requests) == before
         assert SECRET not in str(info.value)
         # control: the same job in a pool that keeps the network does reach the server
         open_pool = ProcessQueryPool(str(disk_store.path), 1, in_memory=False, cheap_size=0, isolate_network=False)
         try:
             with pytest.raises(QueryFailed):
-                asyncio.run(open_pool.run(job, 20))
+                asyncrun.run(lambda: open_pool.run(job, 20))
             assert len(recorder.requests) > before
         finally:
             open_pool.close()
