@@ -9,19 +9,18 @@ from __future__ import annotations
 
 import types
 from functools import lru_cache
-from pathlib import Path
 
 import jinja2
 import markupsafe
 from markupsafe import Markup, escape
 from markupsafe._speedups import _escape_inner
 
+from .. import resources
 from . import i18n
 from .rdf import FORMAT_NAMES, SUFFIXES, script_json
 
-ROOT = Path(__file__).resolve().parents[2]
-TEMPLATES = ROOT / "site" / "templates"
-STATIC = ROOT / "site" / "static"
+TEMPLATES = resources.site_templates()  # packaged or the checkout's (registry/resources.py)
+STATIC = resources.site_static()
 
 #: catalogue list pages: site path -> interface string key
 SECTIONS = {

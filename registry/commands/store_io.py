@@ -36,10 +36,14 @@ store_option = click.option(
 @click.option("--progress/--no-progress", default=None, help="Progress bars (default: on large inputs in a terminal).")
 @click.option("--state-dir", envvar="REGISTRY_STATE_DIR", default=None,
               help="Workflow state folder (versions, change feed); default: the store folder. Env: REGISTRY_STATE_DIR.")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--shipped", is_flag=True,
+              help="Also load the shipped ontology, shapes and vocabularies (those packaged with the registry, "
+                   "or REGISTRY_RESOURCES_DIR's). 同时载入随附的本体、数据约束和代码表。")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True))
 def load_command(store_spec: str, validate: bool, lang: str, progress: bool | None, state_dir: str | None,
-                 paths: tuple[str, ...]) -> None:
-    """Validate, then load RDF files or folders into the store, one named graph per item.
+                 shipped: bool, paths: tuple[str, ...]) -> None:
+    """Validate, then load RDF files or folders (and with --shipped the shipped content) into the store,
+    one named graph per item.
 
     载入 RDF 文件（先校验，不合格则拒绝）。Loading is all-or-nothing and idempotent:
     each item's graph is replaced as a whole, so loading the same files twice gives the same store.
@@ -49,6 +53,12 @@ def load_command(store_spec: str, validate: bool, lang: str, progress: bool | No
     from ..config import Settings
     from ..workflow.loads import LoadRecorder
 
+    if shipped:
+        from .. import resources
+
+        paths = tuple(str(p) for p in resources.shipped_paths()) + tuple(paths)
+    if not paths:
+        raise click.UsageError("give PATH... or --shipped / 请指定要载入的文件或 --shipped")
     start = time.perf_counter()
     recorder = None
     try:

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from pathlib import Path
 
 import jinja2
 import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
+from .. import resources
 from ..conneg import negotiate
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
@@ -45,7 +45,7 @@ DESCRIPTION_OFFERED = ["text/html", "text/turtle", "application/ld+json", "appli
 RDF_OFFERED = DESCRIPTION_OFFERED[1:]
 
 _templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
+    loader=jinja2.FileSystemLoader(str(resources.sparql_templates())),
     autoescape=jinja2.select_autoescape(["html"]),
 )
 

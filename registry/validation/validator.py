@@ -26,15 +26,15 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS, SH
 from rdflib.plugins.sparql import prepareQuery
 
+from .. import resources
 from ..items import ItemSplitError, split_items
 from ..namespaces import PREFIXES
 from ..store import RegistryStore
 from .context import context_triples, reference_store
 from .report import ValidationReport, ValidationResult, filtered_report_graph
 
-ROOT = Path(__file__).resolve().parent.parent.parent  # the repository root (parent of the package)
-DEFAULT_SHAPES = ROOT / "shapes" / "gdlecb-shapes.ttl"
-DEFAULT_REFERENCE = (ROOT / "ontology", ROOT / "vocabularies")
+DEFAULT_SHAPES = resources.shapes_file()  # packaged or the checkout's (registry/resources.py)
+DEFAULT_REFERENCE = resources.reference_paths()
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"

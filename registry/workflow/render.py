@@ -8,12 +8,13 @@ stand-alone layout otherwise.
 from __future__ import annotations
 
 from functools import lru_cache
-from pathlib import Path
 
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "site" / "templates"
+from .. import resources
+
+TEMPLATES = resources.site_templates()  # packaged or the checkout's (registry/resources.py)
 
 WORDS = {
     "history": ("版本历史", "Version history"),
