@@ -9,9 +9,10 @@ through :mod:`importlib.resources`. The SPARQL page template is package data of
 Each resource is looked up, first hit wins:
 
 1. ``REGISTRY_RESOURCES_DIR`` (environment, like every ``REGISTRY_*`` setting): a folder with the
-   same layout; whatever it holds (any of ``ontology/``, ``shapes/gdlecb-shapes.ttl``,
-   ``vocabularies/``, ``site/templates``, ``site/static``, ``sparql/templates``) replaces the
-   packaged one, the rest still comes from the package;
+   same layout; each of ``ontology/``, ``shapes/gdlecb-shapes.ttl``, ``vocabularies/``,
+   ``site/templates/``, ``site/static/`` and ``sparql/templates/`` that it holds replaces the
+   packaged one as a whole (a folder is not merged with the packaged one); what it does not hold
+   still comes from the package;
 2. ``registry/_resources/`` inside the installed package (a wheel or sdist install);
 3. the checkout the package was imported from (``registry/`` next to ``shapes/`` …): a source
    tree or an editable install (``scripts/setup``), so edits to the checkout show at once.
