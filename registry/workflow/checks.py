@@ -313,9 +313,7 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
             _check_subjects(rep, rep.subjects, severity="warning")
 
     # 2. the published versions of these items: unchanged or no longer changeable
-    from .versions import latest_versions
-
-    latest = latest_versions(db, list(an.items))
+    latest = db.latest_versions(list(an.items))
     in_store = existing_graphs(ctx.store, [i for i in an.items if i not in latest])
     for item, rep in an.items.items():
         v = latest.get(item)

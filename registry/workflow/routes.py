@@ -7,6 +7,7 @@ Routing only: the work is done by :class:`~registry.workflow.service.Workflow`
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import threading
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 
 from ..conneg import negotiate
+from ..errors import RegistryError
 from . import feed, rdf, versions
 from .auth import AuthError, User, add_user, authenticate, get_user, new_user_token
 from .service import Workflow, WorkflowError
@@ -54,6 +56,20 @@ def _error(status: int, zh: str, en: str, headers: dict | None = None, **extra) 
         headers["WWW-Authenticate"] = "Bearer"
     return JSONResponse({"error": {"status": status, "message": {"zh": zh, "en": en}, **extra}}, status_code=status,
                         headers=headers or None)
+
+
+def _registry_error(request: Request, e: RegistryError) -> JSONResponse:
+    """A RegistryError as the workflow API's JSON error body (a validation report stays top-level).
+
+    Until the web layer's one error mapping replaces it (issue 12, Track WEB)."""
+    details = dict(e.details)
+    report = details.pop("report", None)
+    response = _error(e.status, e.zh, e.en, **details)
+    if report is not None:
+        body = json.loads(response.body)
+        body["report"] = report
+        response = JSONResponse(body, status_code=e.status, headers=dict(response.headers))
+    return response
 
 
 async def read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
@@ -114,6 +130,7 @@ def install(app: FastAPI, ctx) -> None:
     app.add_exception_handler(WorkflowError, lambda req, e: JSONResponse(
         e.to_dict(), status_code=e.status, headers={"WWW-Authenticate": "Bearer"} if e.status == 401 else None))
     app.add_exception_handler(AuthError, lambda req, e: _error(e.status, e.zh, e.en))
+    app.add_exception_handler(RegistryError, _registry_error)
 
     base = ctx.settings.base_iri
     gate = DryRunGate(ctx.settings.dry_run_concurrency)
