@@ -28,11 +28,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from types import SimpleNamespace
 
 import pyoxigraph as ox
 
+from ..loader import _no_cyclic_gc
 from . import rdf
+from .checks import existing_graphs
+from .service import Workflow
 from .state import StateDB, now
 
 #: versions of loads name no submission and no user; this note says where they came from
@@ -111,10 +113,7 @@ class LoadRecorder:
     # --- recovery ------------------------------------------------------------------------------
     def apply_pending(self) -> int:
         """Replay pending outbox entries (a crashed load or workflow write) before loading."""
-        from .service import Workflow
-
-        ctx = SimpleNamespace(store=self.store, settings=self.settings)
-        return Workflow(ctx, self.db).apply_pending()
+        return Workflow(self.store, self.settings, state=self.db).apply_pending()
 
     # --- the hook the loader calls ---------------------------------------------------------------
     def _latest_triples(self, item: str, n: int) -> list[ox.Triple]:
@@ -122,14 +121,10 @@ class LoadRecorder:
 
     def before_write(self, items: dict[str, list]) -> None:
         """Compare, record (one transaction) and give each item its version metadata, in place."""
-        from ..loader import _no_cyclic_gc  # many small objects, no cycles: as the loader does
-
-        with _no_cyclic_gc():
+        with _no_cyclic_gc():  # many small objects, no cycles: as the loader does
             self._before_write(items)
 
     def _before_write(self, items: dict[str, list]) -> None:
-        from .checks import existing_graphs
-
         names = list(items)
         history = self.db.histories(names)
         t = now()

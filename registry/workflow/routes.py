@@ -119,7 +119,7 @@ class DryRunBusy(Exception):
 
 def install(app: FastAPI, ctx) -> None:
     """Mount the workflow API and the version routes; re-apply pending writes."""
-    wf = Workflow(ctx)
+    wf = Workflow(ctx.store, ctx.settings)
     ctx.workflow = wf
     applied = wf.apply_pending() if wf.state_exists() else 0  # start-up recovery (outbox)
     if applied:

@@ -13,9 +13,9 @@ Pending entries are re-applied at start-up and before every write; applying is
 idempotent (graph replacement from the latest snapshot), so a crash between the
 steps never leaves a partial item and the store converges.
 
-``FAULT_HOOK`` is a test hook: when set, it is called with the name of each step
-boundary (``"after-commit"``, ``"after-store-write"``) and may raise to simulate
-a crash there.
+``Workflow(…, faults=f)``: ``f`` is called with the name of each step boundary
+(``"after-commit"``, ``"after-store-write"``) and may raise to simulate a crash
+there (the tests inject it; it is None in the application).
 """
 
 from __future__ import annotations
@@ -33,8 +33,6 @@ from .checks import Analysis, analyse, belongs_to, existing_graphs, named_subjec
 from .state import StateDB, now
 
 log = logging.getLogger("registry.workflow")
-
-FAULT_HOOK: Callable[[str], None] | None = None
 
 _apply_lock = threading.Lock()
 
@@ -76,11 +74,18 @@ def check_iri(iri: str) -> str:
 
 
 class Workflow:
-    """The workflow bound to one application context (store + settings + state DB)."""
+    """The lifecycle of submissions and published items over one RDF store and one state database.
 
-    def __init__(self, ctx, db: StateDB | None = None):
-        self.ctx = ctx
-        self._db = db
+    ``state``: the workflow database; when None it is opened (and created) from
+    ``settings.state_path()`` on first use. ``faults``: see the module docstring.
+    """
+
+    def __init__(self, store, settings, *, state: StateDB | None = None,
+                 faults: Callable[[str], None] | None = None):
+        self.store = store
+        self.settings = settings
+        self.faults = faults
+        self._db = state
         self._db_lock = threading.Lock()
 
     @property
@@ -90,16 +95,16 @@ class Workflow:
         if self._db is None:
             with self._db_lock:
                 if self._db is None:
-                    self._db = StateDB(self.ctx.settings.state_path())
+                    self._db = StateDB(self.settings.state_path())
         return self._db
 
     def state_exists(self) -> bool:
-        return self._db is not None or (self.ctx.settings.state_path() / StateDB.FILENAME).exists()
+        return self._db is not None or (self.settings.state_path() / StateDB.FILENAME).exists()
 
     # --- outbox -------------------------------------------------------------------------
     def _fault(self, step: str) -> None:
-        if FAULT_HOOK is not None:
-            FAULT_HOOK(step)
+        if self.faults is not None:
+            self.faults(step)
 
     def apply_pending(self) -> int:
         """Apply every pending outbox entry (idempotent); returns how many were applied."""
@@ -108,7 +113,7 @@ class Workflow:
             for entry, items in self.db.pending_outbox():
                 latest = self.db.latest_versions(items)
                 replace = {i: rdf.from_ntriples(latest[i]["ntriples"]) for i in items if i in latest}
-                self.ctx.store.write(GraphWrite(replace=replace))
+                self.store.write(GraphWrite(replace=replace))
                 self._fault("after-store-write")
                 self.db.mark_applied(entry)
                 done += 1
@@ -135,7 +140,7 @@ class Workflow:
         status → status), their change events and the pending outbox entry."""
         t = now()
         out = []
-        in_store = existing_graphs(self.ctx.store, sorted(changes))
+        in_store = existing_graphs(self.store, sorted(changes))
         for item in sorted(changes):  # a stable order for versions and events
             content, status = changes[item]
             prev = self.db.version_metas(item)
@@ -154,10 +159,10 @@ class Workflow:
     # --- submissions --------------------------------------------------------------------
     def check(self, body: bytes, media_type: str, user: User | None, *, max_items: int | None = None) -> Analysis:
         self._check_size(body)
-        return analyse(self.ctx, body, media_type, user, self.db, max_items=max_items)
+        return analyse(self.store, self.settings, body, media_type, user, self.db, max_items=max_items)
 
     def _check_size(self, body: bytes) -> None:
-        limit = self.ctx.settings.max_body_bytes
+        limit = self.settings.max_body_bytes
         if len(body) > limit:
             raise WorkflowError(413, f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
                                 f"request body too large: {len(body)} bytes, the limit is {limit} bytes")
@@ -258,7 +263,7 @@ class Workflow:
         self.apply_pending()
         sub = self.db.submission(sid)
         self._require_submitted(sub)
-        if sub["user_id"] == user.id and not self.ctx.settings.allow_self_review:
+        if sub["user_id"] == user.id and not self.settings.allow_self_review:
             raise WorkflowError(403, f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
                                 f"you cannot accept your own submission #{sid}: another registrar must review it "
                                 f"(two-person review; setting allow_self_review)")
@@ -291,7 +296,7 @@ class Workflow:
             raise WorkflowError(409, f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
         items = json.loads(sub["items"])
         body = "".join(items[i] for i in sorted(items)).encode("utf-8")
-        an = analyse(self.ctx, body, "application/n-triples", submitter, self.db)
+        an = analyse(self.store, self.settings, body, "application/n-triples", submitter, self.db)
         if an.status >= 400:
             raise WorkflowError(
                 409, f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
@@ -328,7 +333,7 @@ class Workflow:
                 published = rdf.from_ntriples(row["ntriples"])
                 current_iri = row["status"]
             else:  # an item loaded with `registry load`: its first recorded version starts here
-                published = self.ctx.store.graph_triples(item)
+                published = self.store.graph_triples(item)
                 current_iri = rdf.status_of(item, published)
                 if not published or current_iri is None:
                     raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
@@ -344,7 +349,7 @@ class Workflow:
                     raise WorkflowError(422, "取代（superseded）必须给出继任条目（successor）",
                                         "superseding needs a successor item (successor)")
                 succ = self.db.latest_version(successor)
-                succ_status = succ["status"] if succ else rdf.status_of(successor, self.ctx.store.graph_triples(successor))
+                succ_status = succ["status"] if succ else rdf.status_of(successor, self.store.graph_triples(successor))
                 if successor == item or succ_status not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
                     raise WorkflowError(422, f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
                                         f"the successor {successor} must be another published, valid item (stable or experimental)")
