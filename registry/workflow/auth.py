@@ -19,22 +19,13 @@ import secrets
 import sqlite3
 from dataclasses import dataclass, field
 
+from ..errors import Forbidden, Unauthenticated
 from .state import StateDB
 
 ROLES = ("author", "registrar", "admin")
 TOKEN_PREFIX = "gdr_"
 CODE_RE = re.compile(r"^[A-Z][A-Z0-9]{1,7}$")
 ORG_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
-
-
-class AuthError(Exception):
-    """401 (no or bad credentials) or 403 (not allowed); ``message`` is bilingual."""
-
-    def __init__(self, status: int, zh: str, en: str):
-        super().__init__(en)
-        self.status = status
-        self.zh = zh
-        self.en = en
 
 
 class WorkflowInputError(ValueError):
@@ -155,20 +146,20 @@ def user_for_token(db: StateDB, token: str) -> User | None:
 
 
 def authenticate(db: StateDB, authorization: str | None) -> User:
-    """The user of an ``Authorization: Bearer`` header, or :class:`AuthError` 401."""
+    """The user of an ``Authorization: Bearer`` header, or :class:`~registry.errors.Unauthenticated`."""
     if not authorization:
-        raise AuthError(401, "需要 API 令牌：请发送 Authorization: Bearer <令牌>",
+        raise Unauthenticated("需要 API 令牌：请发送 Authorization: Bearer <令牌>",
                         "an API token is required: send Authorization: Bearer <token>")
     scheme, _, token = authorization.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise AuthError(401, "Authorization 头格式应为 Bearer <令牌>", "the Authorization header must be Bearer <token>")
+        raise Unauthenticated("Authorization 头格式应为 Bearer <令牌>", "the Authorization header must be Bearer <token>")
     user = user_for_token(db, token.strip())
     if user is None:
-        raise AuthError(401, "API 令牌无效或已撤销", "the API token is not valid or was revoked")
+        raise Unauthenticated("API 令牌无效或已撤销", "the API token is not valid or was revoked")
     return user
 
 
 def require_role(user: User, *roles: str) -> None:
     if user.role not in roles:
-        raise AuthError(403, f"此操作需要以下角色之一：{'、'.join(roles)}（当前角色：{user.role}）",
+        raise Forbidden(f"此操作需要以下角色之一：{'、'.join(roles)}（当前角色：{user.role}）",
                         f"this needs one of the roles {', '.join(roles)} (your role: {user.role})")

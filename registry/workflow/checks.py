@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..errors import HTTP_STATUS, Kind
 from ..items import ROOT_CLASSES, ItemSplitError, item_roots, split_items
 from ..namespaces import CB
 from ..validation import RdfSyntaxError, default_validator, parse_rdf
@@ -66,19 +67,31 @@ class ItemReport:
 
 @dataclass
 class Analysis:
-    """The outcome of checking one submission; ``status`` is the HTTP status it maps to."""
+    """The outcome of checking one submission; ``kind`` (a :class:`~registry.errors.Kind`) says
+    why it is refused, None when it conforms."""
 
     items: dict[str, ItemReport] = field(default_factory=dict)
     results: list = field(default_factory=list)  # not tied to an item (syntax errors…)
-    status: int = 200
+    kind: str | None = None
 
     @property
     def conforms(self) -> bool:
-        return self.status < 300
+        return self.kind is None
 
-    def fail(self, status: int, kind: str, zh: str, en: str, **extra) -> None:
-        self.results.append({"severity": "violation", "kind": kind, "message": msg(zh, en), **extra})
-        self.status = max(self.status, status) if self.status >= 400 else status
+    @property
+    def status(self) -> int:
+        """The HTTP status of the outcome (200 when it conforms)."""
+        return 200 if self.kind is None else HTTP_STATUS[self.kind]
+
+    def refuse(self, kind: str) -> None:
+        """Refused for ``kind``; of several reasons the one with the highest status is reported."""
+        if self.kind is None or HTTP_STATUS[kind] > HTTP_STATUS[self.kind]:
+            self.kind = kind
+
+    def fail(self, kind: str, result: str, zh: str, en: str, **extra) -> None:
+        """A violation not tied to an item (``result``: the result's kind, e.g. ``syntax``)."""
+        self.results.append({"severity": "violation", "kind": result, "message": msg(zh, en), **extra})
+        self.refuse(kind)
 
     def to_dict(self) -> dict:
         counts = {"items": len(self.items),
@@ -99,22 +112,22 @@ def _parse(body: bytes, media_type: str, an: Analysis) -> list[ox.Triple] | None
         try:
             body = csv_to_turtle(body).encode("utf-8")
         except CsvError as e:
-            an.fail(422, "csv", e.zh, e.en, errors=e.errors)
+            an.fail(e.kind, "csv", e.zh, e.en, errors=e.errors)
             return None
         mt = "text/turtle"
     fmt = rdf.MEDIA_TYPES.get(mt)
     if fmt is None:
-        an.fail(415, "media-type", f"不支持的内容类型 {mt}：请发送 text/turtle、application/ld+json 或 text/csv",
+        an.fail(Kind.UNSUPPORTED_MEDIA_TYPE, "media-type", f"不支持的内容类型 {mt}：请发送 text/turtle、application/ld+json 或 text/csv",
                 f"unsupported content type {mt}: send text/turtle, application/ld+json or text/csv")
         return None
     try:
         triples = list(parse_rdf(body, source="submission", fmt=mt))  # the shared parser (line:column messages)
     except (RdfSyntaxError, SyntaxError, ValueError) as e:
-        an.fail(422, "syntax", f"RDF 语法错误：{e}", f"RDF syntax error: {e}")
+        an.fail(Kind.INVALID, "syntax", f"RDF 语法错误：{e}", f"RDF syntax error: {e}")
         return None
     triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
     if not triples:
-        an.fail(422, "empty", "提交内容为空：没有任何三元组", "the submission is empty: no triples")
+        an.fail(Kind.INVALID, "empty", "提交内容为空：没有任何三元组", "the submission is empty: no triples")
         return None
     return rdf.rename_blank_nodes(triples)
 
@@ -260,10 +273,10 @@ def analyse(store, settings, body: bytes, media_type: str, user: User | None, db
     try:
         grouped = split_items(triples)
     except ItemSplitError as e:
-        an.fail(422, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
+        an.fail(Kind.INVALID, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
         return an
     if max_items is not None and len(grouped) > max_items:
-        an.fail(413, "too-many-items",
+        an.fail(Kind.TOO_LARGE, "too-many-items",
                 f"试校验最多检查 {max_items} 个条目，本次有 {len(grouped)} 个：请分批校验，或使用 API 令牌",
                 f"a dry run checks at most {max_items} items, this one has {len(grouped)}: "
                 f"validate in parts, or with an API token", limit=max_items, items=len(grouped))
@@ -290,7 +303,7 @@ def analyse(store, settings, body: bytes, media_type: str, user: User | None, db
                 rep.add("iri", *problem, focus=s)
                 bad_form = True
     if bad_form:
-        an.status = 422
+        an.refuse(Kind.INVALID)
         return an
 
     # 1. who may submit what (403): each item, and each subject of its graph
@@ -299,7 +312,7 @@ def analyse(store, settings, body: bytes, media_type: str, user: User | None, db
         if not user.is_admin:
             allowed += [_check_subjects(rep, rep.subjects) for rep in an.items.values()]
         if not all(allowed):
-            an.status = 403
+            an.refuse(Kind.FORBIDDEN)
             return an
     else:  # anonymous dry run: ownership is not known, but foreign subjects are reported early
         for rep in an.items.values():
@@ -374,9 +387,9 @@ def analyse(store, settings, body: bytes, media_type: str, user: User | None, db
             rep.results = [r for r in rep.results if r["kind"] != "code"]
 
     if any(not rep.conforms for rep in an.items.values()):
-        an.status = 422
+        an.refuse(Kind.INVALID)
     elif an.items and all(rep.unchanged for rep in an.items.values()):
-        an.fail(409, "unchanged", "提交的条目与已发布版本完全相同，没有需要审核的修改",
+        an.fail(Kind.CONFLICT, "unchanged", "提交的条目与已发布版本完全相同，没有需要审核的修改",
                 "every submitted item is identical to its published version: nothing to review")
     return an
 
@@ -413,4 +426,4 @@ def _shacl(store, an: Analysis, texts: dict | None = None) -> None:
         else:
             an.results.append(entry)
             if severity == "violation":
-                an.status = max(an.status, 422)
+                an.refuse(Kind.INVALID)

@@ -28,7 +28,8 @@ from collections.abc import Callable
 
 from ..store import GraphWrite
 from . import rdf
-from .auth import AuthError, User, get_org, get_user, require_role
+from ..errors import Conflict, Forbidden, InvalidInput, Kind, NotFound, RegistryError, TooLarge
+from .auth import User, get_org, get_user, require_role
 from .checks import Analysis, analyse, belongs_to, existing_graphs, named_subjects
 from .state import StateDB, now
 
@@ -46,30 +47,12 @@ TRANSITIONS = {
 }
 
 
-class WorkflowError(Exception):
-    """A refusal with an HTTP status and a bilingual message (and maybe a report)."""
-
-    def __init__(self, status: int, zh: str, en: str, report: dict | None = None, **extra):
-        super().__init__(en)
-        self.status = status
-        self.zh = zh
-        self.en = en
-        self.report = report
-        self.extra = extra
-
-    def to_dict(self) -> dict:
-        out = {"error": {"status": self.status, "message": {"zh": self.zh, "en": self.en}, **self.extra}}
-        if self.report is not None:
-            out["report"] = self.report
-        return out
-
-
 def check_iri(iri: str) -> str:
-    """``iri`` if it is a valid absolute IRI (it is then safe inside ``<…>`` in SPARQL), else 422."""
+    """``iri`` if it is a valid absolute IRI (it is then safe inside ``<…>`` in SPARQL), else InvalidInput."""
     try:
         rdf.ox.NamedNode(iri)
     except ValueError:
-        raise WorkflowError(422, f"不是有效的 IRI：{iri!r}", f"not a valid IRI: {iri!r}") from None
+        raise InvalidInput(f"不是有效的 IRI：{iri!r}", f"not a valid IRI: {iri!r}") from None
     return iri
 
 
@@ -164,20 +147,21 @@ class Workflow:
     def _check_size(self, body: bytes) -> None:
         limit = self.settings.max_body_bytes
         if len(body) > limit:
-            raise WorkflowError(413, f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
+            raise TooLarge(f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
                                 f"request body too large: {len(body)} bytes, the limit is {limit} bytes")
 
     def submit(self, user: User, body: bytes, media_type: str) -> dict:
         require_role(user, "author", "registrar", "admin")
         an = self.check(body, media_type, user)
         report = an.to_dict()
-        if an.status == 403:
-            raise WorkflowError(403, "无权提交部分条目", "not allowed to submit some of these items", report)
-        if an.status == 409:
-            raise WorkflowError(409, "没有修改：所有条目都与已发布版本相同", "nothing changed: every item equals its published version", report)
-        if an.status >= 400:
-            raise WorkflowError(an.status, "提交未通过校验，注册库未作任何修改",
-                                "the submission does not conform; the registry is unchanged", report)
+        if an.kind == Kind.FORBIDDEN:
+            raise Forbidden("无权提交部分条目", "not allowed to submit some of these items", report=report)
+        if an.kind == Kind.CONFLICT:
+            raise Conflict("没有修改：所有条目都与已发布版本相同", "nothing changed: every item equals its published version",
+                           report=report)
+        if not an.conforms:
+            raise RegistryError("提交未通过校验，注册库未作任何修改",
+                                "the submission does not conform; the registry is unchanged", kind=an.kind, report=report)
         items = {i: rep for i, rep in an.items.items() if not rep.unchanged}
         payload = {i: rdf.to_ntriples(rep.content) for i, rep in items.items()}
         mt = media_type.split(";")[0].strip().lower()
@@ -185,19 +169,19 @@ class Workflow:
             for item, rep in items.items():
                 other = self.db.pending_submission_of(item, self._code_key(rep))
                 if other is not None:
-                    raise WorkflowError(
-                        409, f"冲突：{item}（编号 {rep.code}）已在待审核的提交 #{other} 中",
+                    raise Conflict(
+                        f"冲突：{item}（编号 {rep.code}）已在待审核的提交 #{other} 中",
                         f"conflict: {item} (code {rep.code}) is already in submission #{other} awaiting review",
-                        report, conflict={"item": item, "code": rep.code, "submission": other})
+                        report=report, conflict={"item": item, "code": rep.code, "submission": other})
             sid = self.db.add_submission(user.id, user.org.id if user.org else None, mt,
                                          body.decode("utf-8", "replace"), payload)
             for item, rep in items.items():
                 try:
                     self.db.hold_item(item, self._code_key(rep), sid)
                 except sqlite3.IntegrityError:
-                    raise WorkflowError(409, f"冲突：{item}（编号 {rep.code}）正被另一提交占用",
-                                        f"conflict: {item} (code {rep.code}) is taken by another submission",
-                                        report, conflict={"item": item, "code": rep.code}) from None
+                    raise Conflict(f"冲突：{item}（编号 {rep.code}）正被另一提交占用",
+                                   f"conflict: {item} (code {rep.code}) is taken by another submission",
+                                   report=report, conflict={"item": item, "code": rep.code}) from None
             self.db.audit(c, user.id, "submit", f"submission/{sid}", {"items": sorted(items)})
         return {"id": sid, "status": "submitted", "reg_status": rdf.STATUSES["submitted"],
                 "items": sorted(items), "report": report}
@@ -212,7 +196,7 @@ class Workflow:
     def get_submission(self, user: User, sid: int) -> dict:
         sub = self.db.submission(sid)
         if not self.can_see(user, sub):
-            raise AuthError(403, "只有提交机构的作者和注册管理员可以查看此提交",
+            raise Forbidden("只有提交机构的作者和注册管理员可以查看此提交",
                             "only authors of the submitting organisation and registrars may see this submission")
         return self._public_submission(sub, with_content=True)
 
@@ -241,7 +225,7 @@ class Workflow:
         with self.db.write() as c:
             sub = self.db.submission(sid, for_update=True)
             if not self.can_see(user, sub):
-                raise AuthError(403, "只能撤回本机构的提交", "you may only withdraw your organisation's submissions")
+                raise Forbidden("只能撤回本机构的提交", "you may only withdraw your organisation's submissions")
             self._require_submitted(sub)
             self.db.decide_submission(sid, "withdrawn", user.id)
             self.db.audit(c, user.id, "withdraw", f"submission/{sid}", None)
@@ -250,7 +234,7 @@ class Workflow:
     @staticmethod
     def _require_submitted(sub: dict) -> None:
         if sub["status"] != "submitted":
-            raise WorkflowError(409, f"提交 #{sub['id']} 的状态是 {sub['status']}，只有待审核的提交可以处理",
+            raise Conflict(f"提交 #{sub['id']} 的状态是 {sub['status']}，只有待审核的提交可以处理",
                                 f"submission #{sub['id']} is {sub['status']}: only submissions awaiting review can be decided",
                                 current=sub["status"])
 
@@ -258,13 +242,13 @@ class Workflow:
     def accept(self, user: User, sid: int, status: str = "stable", note: str | None = None) -> dict:
         require_role(user, "registrar", "admin")
         if status not in ("experimental", "stable"):
-            raise WorkflowError(422, f"接受后的状态只能是 experimental 或 stable，而不是 {status}",
+            raise InvalidInput(f"接受后的状态只能是 experimental 或 stable，而不是 {status}",
                                 f"an accepted submission becomes experimental or stable, not {status!r}")
         self.apply_pending()
         sub = self.db.submission(sid)
         self._require_submitted(sub)
         if sub["user_id"] == user.id and not self.settings.allow_self_review:
-            raise WorkflowError(403, f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
+            raise Forbidden(f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
                                 f"you cannot accept your own submission #{sid}: another registrar must review it "
                                 f"(two-person review; setting allow_self_review)")
         self._recheck(sub)
@@ -276,7 +260,7 @@ class Workflow:
             for item, nt in items.items():
                 last = self.db.latest_version(item)
                 if last and last["status"] in (rdf.STATUSES["superseded"], rdf.STATUSES["retired"]):
-                    raise WorkflowError(409, f"{item} 已是 {rdf.STATUS_NAMES[last['status']]} 状态，不能再修改",
+                    raise Conflict(f"{item} 已是 {rdf.STATUS_NAMES[last['status']]} 状态，不能再修改",
                                         f"{item} is {rdf.STATUS_NAMES[last['status']]} now and can no longer change")
                 content = rdf.content_of(item, rdf.from_ntriples(nt))
                 changes[item] = (content, rdf.STATUSES[status])
@@ -293,23 +277,23 @@ class Workflow:
         sid = sub["id"]
         submitter = get_user(self.db, sub["user_id"])
         if submitter is None:
-            raise WorkflowError(409, f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
+            raise Conflict(f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
         items = json.loads(sub["items"])
         body = "".join(items[i] for i in sorted(items)).encode("utf-8")
         an = analyse(self.store, self.settings, body, "application/n-triples", submitter, self.db)
-        if an.status >= 400:
-            raise WorkflowError(
-                409, f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
+        if not an.conforms:
+            raise Conflict(
+                f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
                      f"请拒绝它或请作者重新提交",
                 f"submission #{sid} no longer passes the submission-time checks (ownership, validation or "
                 f"references) against the registry as it is now; reject it or ask for a new submission",
-                an.to_dict(), recheck_status=an.status)
+                report=an.to_dict(), recheck_status=an.status)
 
     def reject(self, user: User, sid: int, reason: str) -> dict:
         require_role(user, "registrar", "admin")
         self.db.submission(sid)  # 404 before 422
         if not reason or not reason.strip():
-            raise WorkflowError(422, "拒绝时必须说明理由（reason）", "a rejection needs a reason")
+            raise InvalidInput("拒绝时必须说明理由（reason）", "a rejection needs a reason")
         with self.db.write() as c:
             self._require_submitted(self.db.submission(sid, for_update=True))
             self.db.decide_submission(sid, "rejected", user.id, rdf.STATUSES["invalid"], reason.strip())
@@ -324,7 +308,7 @@ class Workflow:
             if iri is not None:
                 check_iri(iri)
         if status not in rdf.STATUSES:
-            raise WorkflowError(422, f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
+            raise InvalidInput(f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
                                 f"unknown status {status!r}; use one of {', '.join(rdf.STATUSES)}")
         self.apply_pending()
         with self.db.write() as c:
@@ -336,22 +320,22 @@ class Workflow:
                 published = self.store.graph_triples(item)
                 current_iri = rdf.status_of(item, published)
                 if not published or current_iri is None:
-                    raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
+                    raise NotFound(f"{item} 不是已发布的条目", f"{item} is not a published item")
             current = rdf.STATUS_NAMES.get(current_iri, current_iri)
             if status not in TRANSITIONS.get(current, set()):
                 allowed = sorted(TRANSITIONS.get(current, set()))
-                raise WorkflowError(409, f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
+                raise Conflict(f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
                                     f"cannot change {item} from {current} to {status} "
                                     f"(allowed: {', '.join(allowed) or 'none'})", current=current, allowed=allowed)
             content = rdf.content_of(item, published)
             if status == "superseded":
                 if not successor:
-                    raise WorkflowError(422, "取代（superseded）必须给出继任条目（successor）",
+                    raise InvalidInput("取代（superseded）必须给出继任条目（successor）",
                                         "superseding needs a successor item (successor)")
                 succ = self.db.latest_version(successor)
                 succ_status = succ["status"] if succ else rdf.status_of(successor, self.store.graph_triples(successor))
                 if successor == item or succ_status not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
-                    raise WorkflowError(422, f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
+                    raise InvalidInput(f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
                                         f"the successor {successor} must be another published, valid item (stable or experimental)")
                 content.append(rdf.ox.Triple(rdf.ox.NamedNode(item), rdf.P_REPLACED_BY, rdf.ox.NamedNode(successor)))
             versions = self._record_versions({item: (content, rdf.STATUSES[status])}, user,
