@@ -143,24 +143,24 @@ def _types_in_store(store, iris: list[str]) -> dict[str, set[str]]:
     return out
 
 
-def existing_graphs(store, iris: list[str]) -> set[str]:
-    """Which of ``iris`` name a graph in the store (published items)."""
+def _matching(store, iris: list[str], pattern: str) -> set[str]:
+    """Which of ``iris``, bound to ``?x`` in turn (200 at a time), match the SPARQL ``pattern``."""
     found: set[str] = set()
     for i in range(0, len(iris), 200):
         values = " ".join(f"<{x}>" for x in iris[i:i + 200])
-        rows = store.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-        found |= {r["g"].value for r in rows}
+        rows = store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")
+        found |= {r["x"].value for r in rows}
     return found
+
+
+def existing_graphs(store, iris: list[str]) -> set[str]:
+    """Which of ``iris`` name a graph in the store (published items)."""
+    return _matching(store, iris, "GRAPH ?x { ?s ?p ?o }")
 
 
 def _existing(store, iris: list[str]) -> set[str]:
     """Which of ``iris`` are described in the public registry."""
-    found: set[str] = set()
-    for i in range(0, len(iris), 200):
-        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
-        rows = store.select(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
-        found |= {r["s"].value for r in rows}
-    return found
+    return _matching(store, iris, "?x ?p ?o")
 
 
 def iri_problem(iri: str) -> tuple[str, str] | None:

@@ -7,7 +7,6 @@ Routing only: the work is done by :class:`~registry.workflow.service.Workflow`
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
@@ -64,12 +63,10 @@ def _registry_error(request: Request, e: RegistryError) -> JSONResponse:
     Until the web layer's one error mapping replaces it (issue 12, Track WEB)."""
     details = dict(e.details)
     report = details.pop("report", None)
-    response = _error(e.status, e.zh, e.en, **details)
+    body = {"error": {"status": e.status, "message": {"zh": e.zh, "en": e.en}, **details}}
     if report is not None:
-        body = json.loads(response.body)
         body["report"] = report
-        response = JSONResponse(body, status_code=e.status, headers=dict(response.headers))
-    return response
+    return JSONResponse(body, status_code=e.status, headers={"WWW-Authenticate": "Bearer"} if e.status == 401 else None)
 
 
 async def read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
