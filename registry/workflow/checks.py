@@ -2,7 +2,7 @@
 ownership and admin-only items, registry checks (references resolve, codes unique,
 unchanged items, items that may no longer change) and the SHACL shapes.
 
-``analyse(ctx, body, media_type, user)`` is the one code path used by both
+``analyse(store, settings, body, media_type, user, db)`` is the one code path used by both
 ``POST /api/validate`` (dry run) and ``POST /api/submissions``.
 """
 
@@ -13,10 +13,14 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..items import ItemSplitError, item_roots, split_items
+from ..errors import HTTP_STATUS, Kind
+from ..items import ROOT_CLASSES, ItemSplitError, item_roots, split_items
 from ..namespaces import CB
+from ..validation import RdfSyntaxError, default_validator, parse_rdf
 from . import rdf
 from .auth import User
+from .csvconv import CsvError, csv_to_turtle
+from .state import StateDB
 
 OWL_ONTOLOGY = "http://www.w3.org/2002/07/owl#Ontology"
 CONCEPT_SCHEME = rdf.SKOS + "ConceptScheme"
@@ -63,19 +67,31 @@ class ItemReport:
 
 @dataclass
 class Analysis:
-    """The outcome of checking one submission; ``status`` is the HTTP status it maps to."""
+    """The outcome of checking one submission; ``kind`` (a :class:`~registry.errors.Kind`) says
+    why it is refused, None when it conforms."""
 
     items: dict[str, ItemReport] = field(default_factory=dict)
     results: list = field(default_factory=list)  # not tied to an item (syntax errors…)
-    status: int = 200
+    kind: str | None = None
 
     @property
     def conforms(self) -> bool:
-        return self.status < 300
+        return self.kind is None
 
-    def fail(self, status: int, kind: str, zh: str, en: str, **extra) -> None:
-        self.results.append({"severity": "violation", "kind": kind, "message": msg(zh, en), **extra})
-        self.status = max(self.status, status) if self.status >= 400 else status
+    @property
+    def status(self) -> int:
+        """The HTTP status of the outcome (200 when it conforms)."""
+        return 200 if self.kind is None else HTTP_STATUS[self.kind]
+
+    def refuse(self, kind: str) -> None:
+        """Refused for ``kind``; of several reasons the one with the highest status is reported."""
+        if self.kind is None or HTTP_STATUS[kind] > HTTP_STATUS[self.kind]:
+            self.kind = kind
+
+    def fail(self, kind: str, result: str, zh: str, en: str, **extra) -> None:
+        """A violation not tied to an item (``result``: the result's kind, e.g. ``syntax``)."""
+        self.results.append({"severity": "violation", "kind": result, "message": msg(zh, en), **extra})
+        self.refuse(kind)
 
     def to_dict(self) -> dict:
         counts = {"items": len(self.items),
@@ -90,70 +106,61 @@ class Analysis:
             yield from i.results
 
 
-def _parse(ctx, body: bytes, media_type: str, an: Analysis) -> list[ox.Triple] | None:
+def _parse(body: bytes, media_type: str, an: Analysis) -> list[ox.Triple] | None:
     mt = media_type.split(";")[0].strip().lower()
     if mt == "text/csv":
-        from .csvconv import CsvError, csv_to_turtle
-
         try:
             body = csv_to_turtle(body).encode("utf-8")
         except CsvError as e:
-            an.fail(422, "csv", e.zh, e.en, errors=e.errors)
+            an.fail(e.kind, "csv", e.zh, e.en, errors=e.errors)
             return None
         mt = "text/turtle"
     fmt = rdf.MEDIA_TYPES.get(mt)
     if fmt is None:
-        an.fail(415, "media-type", f"不支持的内容类型 {mt}：请发送 text/turtle、application/ld+json 或 text/csv",
+        an.fail(Kind.UNSUPPORTED_MEDIA_TYPE, "media-type", f"不支持的内容类型 {mt}：请发送 text/turtle、application/ld+json 或 text/csv",
                 f"unsupported content type {mt}: send text/turtle, application/ld+json or text/csv")
         return None
     try:
-        from ..validation import RdfSyntaxError, parse_rdf  # the shared parser (file:line:column messages)
-    except ImportError:  # pragma: no cover - until the validation package lands
-        parse_rdf, RdfSyntaxError = None, SyntaxError
-    try:
-        if parse_rdf is not None:
-            triples = list(parse_rdf(body, source="submission", fmt=mt))
-        else:
-            triples = [q.triple for q in ox.parse(body, format=fmt, base_iri=ctx.settings.base_iri)]
+        triples = list(parse_rdf(body, source="submission", fmt=mt))  # the shared parser (line:column messages)
     except (RdfSyntaxError, SyntaxError, ValueError) as e:
-        an.fail(422, "syntax", f"RDF 语法错误：{e}", f"RDF syntax error: {e}")
+        an.fail(Kind.INVALID, "syntax", f"RDF 语法错误：{e}", f"RDF syntax error: {e}")
         return None
     triples = [t.triple if isinstance(t, ox.Quad) else t for t in triples]
     if not triples:
-        an.fail(422, "empty", "提交内容为空：没有任何三元组", "the submission is empty: no triples")
+        an.fail(Kind.INVALID, "empty", "提交内容为空：没有任何三元组", "the submission is empty: no triples")
         return None
     return rdf.rename_blank_nodes(triples)
 
 
-def _types_in_store(ctx, iris: list[str]) -> dict[str, set[str]]:
+def _types_in_store(store, iris: list[str]) -> dict[str, set[str]]:
     if not iris:
         return {}
     values = " ".join(f"<{i}>" for i in iris)
-    rows = ctx.store.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
+    rows = store.select(f"SELECT ?s ?t WHERE {{ VALUES ?s {{ {values} }} ?s a ?t }}")
     out: dict[str, set[str]] = {}
     for r in rows:
         out.setdefault(r["s"].value, set()).add(r["t"].value)
     return out
 
 
+def _matching(store, iris: list[str], pattern: str) -> set[str]:
+    """Which of ``iris``, bound to ``?x`` in turn (200 at a time), match the SPARQL ``pattern``."""
+    found: set[str] = set()
+    for i in range(0, len(iris), 200):
+        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
+        rows = store.select(f"SELECT DISTINCT ?x WHERE {{ VALUES ?x {{ {values} }} {pattern} }}")
+        found |= {r["x"].value for r in rows}
+    return found
+
+
 def existing_graphs(store, iris: list[str]) -> set[str]:
     """Which of ``iris`` name a graph in the store (published items)."""
-    found: set[str] = set()
-    for i in range(0, len(iris), 200):
-        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
-        rows = store.select(f"SELECT DISTINCT ?g WHERE {{ VALUES ?g {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
-        found |= {r["g"].value for r in rows}
-    return found
+    return _matching(store, iris, "GRAPH ?x { ?s ?p ?o }")
 
 
-def _existing(ctx, iris: list[str]) -> set[str]:
+def _existing(store, iris: list[str]) -> set[str]:
     """Which of ``iris`` are described in the public registry."""
-    found: set[str] = set()
-    for i in range(0, len(iris), 200):
-        values = " ".join(f"<{x}>" for x in iris[i:i + 200])
-        rows = ctx.store.select(f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}")
-        found |= {r["s"].value for r in rows}
-    return found
+    return _matching(store, iris, "?x ?p ?o")
 
 
 def iri_problem(iri: str) -> tuple[str, str] | None:
@@ -213,7 +220,7 @@ def _check_subjects(rep: ItemReport, subjects: list[str], severity: str = "viola
     return not foreign
 
 
-def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
+def _check_permission(base: str, user: User, rep: ItemReport) -> bool:
     """Namespace ownership and admin-only items; ``False`` (with a result) when refused."""
     if user.is_admin:
         return True
@@ -221,7 +228,6 @@ def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
         rep.add("forbidden", f"只有管理员可以提交本体、形状、资历框架和代码表：{rep.item}",
                 f"only an admin may submit the ontology, shapes, frameworks and code lists: {rep.item}")
         return False
-    base = ctx.settings.base_iri
     if rep.type in REGISTRAR_ONLY:
         if not user.is_registrar:
             rep.add("forbidden", f"只有注册管理员可以登记机构：{rep.item}",
@@ -253,31 +259,31 @@ def _check_permission(ctx, user: User, rep: ItemReport) -> bool:
     return ok
 
 
-def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_items: int | None = None) -> Analysis:
+def analyse(store, settings, body: bytes, media_type: str, user: User | None, db: StateDB, *,
+            max_items: int | None = None) -> Analysis:
     """Everything a submission goes through before it is stored.
 
     ``max_items`` bounds the number of items checked (anonymous dry runs): more is refused
     with 413 before the expensive checks run.
     """
     an = Analysis()
-    triples = _parse(ctx, body, media_type, an)
+    triples = _parse(body, media_type, an)
     if triples is None:
         return an
     try:
         grouped = split_items(triples)
     except ItemSplitError as e:
-        an.fail(422, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
+        an.fail(Kind.INVALID, "items", f"无法判断部分主语属于哪个条目：{', '.join(e.subjects[:10])}", str(e))
         return an
     if max_items is not None and len(grouped) > max_items:
-        an.fail(413, "too-many-items",
+        an.fail(Kind.TOO_LARGE, "too-many-items",
                 f"试校验最多检查 {max_items} 个条目，本次有 {len(grouped)} 个：请分批校验，或使用 API 令牌",
                 f"a dry run checks at most {max_items} items, this one has {len(grouped)}: "
                 f"validate in parts, or with an API token", limit=max_items, items=len(grouped))
         return an
     roots = item_roots(triples)
     untyped = [i for i in grouped if i not in roots]
-    stored_types = _types_in_store(ctx, untyped)
-    from ..items import ROOT_CLASSES
+    stored_types = _types_in_store(store, untyped)
 
     for item, ts in grouped.items():
         typ = roots.get(item) or next((t for t in sorted(stored_types.get(item, ())) if t in ROOT_CLASSES), None)
@@ -297,32 +303,30 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
                 rep.add("iri", *problem, focus=s)
                 bad_form = True
     if bad_form:
-        an.status = 422
+        an.refuse(Kind.INVALID)
         return an
 
     # 1. who may submit what (403): each item, and each subject of its graph
     if user is not None:
-        allowed = [_check_permission(ctx, user, rep) for rep in an.items.values()]
+        allowed = [_check_permission(settings.base_iri, user, rep) for rep in an.items.values()]
         if not user.is_admin:
             allowed += [_check_subjects(rep, rep.subjects) for rep in an.items.values()]
         if not all(allowed):
-            an.status = 403
+            an.refuse(Kind.FORBIDDEN)
             return an
     else:  # anonymous dry run: ownership is not known, but foreign subjects are reported early
         for rep in an.items.values():
             _check_subjects(rep, rep.subjects, severity="warning")
 
     # 2. the published versions of these items: unchanged or no longer changeable
-    from .versions import latest_versions
-
-    latest = latest_versions(db, list(an.items))
-    in_store = existing_graphs(ctx.store, [i for i in an.items if i not in latest])
+    latest = db.latest_versions(list(an.items))
+    in_store = existing_graphs(store, [i for i in an.items if i not in latest])
     for item, rep in an.items.items():
         v = latest.get(item)
         if v is not None:
             published_triples, label = rdf.from_ntriples(v["ntriples"]), f"第 {v['n']} 版|version {v['n']}"
         elif item in in_store:  # loaded with `registry load`, never changed through the workflow
-            published_triples, label = ctx.store.graph_triples(item), "已发布版本|the published item"
+            published_triples, label = store.graph_triples(item), "已发布版本|the published item"
         else:
             continue
         rep.exists = True
@@ -339,7 +343,7 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
             rep.add("unchanged", f"{item} 与{zh}相同，未作修改", f"{item} is unchanged from {en}", severity="info")
 
     # 3. references to registry IRIs resolve (in the submission or in the registry)
-    base = ctx.settings.base_iri
+    base = settings.base_iri
     subjects = {t.subject.value for ts in grouped.values() for t in ts if isinstance(t.subject, ox.NamedNode)}
     refs: dict[str, list[tuple[str, str]]] = {}
     for item, ts in grouped.items():
@@ -348,7 +352,7 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
             if (t.predicate != rdf.RDF_TYPE and isinstance(o, ox.NamedNode) and o.value.startswith(base)
                     and o.value not in subjects and not rdf.is_version_node(item, o)):
                 refs.setdefault(o.value, []).append((item, t.predicate.value))
-    missing = set(refs) - _existing(ctx, sorted(refs))
+    missing = set(refs) - _existing(store, sorted(refs))
     for iri in sorted(missing):
         for item, pred in refs[iri]:
             an.items[item].add("reference", f"引用的 {iri} 在注册库中不存在（属性 {pred}）",
@@ -366,7 +370,7 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
                                 f"code {code} is used twice in this submission: {', '.join(items)}")
     if by_key:
         values = " ".join(f'("{code}" <{typ}>)' for typ, code in by_key)
-        rows = ctx.store.select(
+        rows = store.select(
             f"SELECT ?s ?code ?t WHERE {{ VALUES (?code ?t) {{ {values} }} ?s <{rdf.P_NOTATION.value}> ?code ; a ?t }}")
         for r in rows:
             code, typ, other = r["code"].value, r["t"].value, r["s"].value
@@ -376,28 +380,22 @@ def analyse(ctx, body: bytes, media_type: str, user: User | None, db, *, max_ite
 
     # 5. the shapes
     text = body.decode("utf-8", "replace") if media_type.split(";")[0].strip().lower() in ("text/turtle", "application/x-turtle") else None
-    _shacl(ctx, an, {"submission": text} if text else None)
+    _shacl(store, an, {"submission": text} if text else None)
     # the shapes check code uniqueness of units and standards too: keep one message per problem
     for rep in an.items.values():
         if any(r["source"] == "shacl" and r.get("path") == rdf.P_NOTATION.value for r in rep.results):
             rep.results = [r for r in rep.results if r["kind"] != "code"]
 
     if any(not rep.conforms for rep in an.items.values()):
-        an.status = 422
+        an.refuse(Kind.INVALID)
     elif an.items and all(rep.unchanged for rep in an.items.values()):
-        an.fail(409, "unchanged", "提交的条目与已发布版本完全相同，没有需要审核的修改",
+        an.fail(Kind.CONFLICT, "unchanged", "提交的条目与已发布版本完全相同，没有需要审核的修改",
                 "every submitted item is identical to its published version: nothing to review")
     return an
 
 
-def _shacl(ctx, an: Analysis, texts: dict | None = None) -> None:
+def _shacl(store, an: Analysis, texts: dict | None = None) -> None:
     """Validate the changed items against the shapes; each result goes to its item's report."""
-    try:
-        from ..validation import default_validator
-    except ImportError:  # pragma: no cover - the validation package is part of the registry
-        an.results.append({"severity": "warning", "kind": "shacl",
-                           "message": msg("SHACL 校验模块不可用，未检查形状", "SHACL validation is unavailable: shapes not checked")})
-        return
     todo = {i: rep for i, rep in an.items.items() if not rep.unchanged}
     if not todo:
         return
@@ -411,7 +409,7 @@ def _shacl(ctx, an: Analysis, texts: dict | None = None) -> None:
     results = []
     for batch in batches:
         triples = others + [t for i in batch for t in todo[i].content]
-        for r in default_validator().validate({"submission": triples}, store=ctx.store, texts=texts).results:
+        for r in default_validator().validate({"submission": triples}, store=store, texts=texts).results:
             key = (r.item, r.focus if not r.focus.startswith("_:") else None, r.path, r.constraint, r.value,
                    r.message.get("en"))
             if key not in seen:
@@ -428,4 +426,4 @@ def _shacl(ctx, an: Analysis, texts: dict | None = None) -> None:
         else:
             an.results.append(entry)
             if severity == "violation":
-                an.status = max(an.status, 422)
+                an.refuse(Kind.INVALID)

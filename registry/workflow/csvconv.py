@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, SKOS, XSD
 
+from ..errors import InvalidInput
 from ..namespaces import BASE, CB, PREFIXES, REG
 
 SEPARATOR = "|"
@@ -58,15 +59,14 @@ COLUMNS = [
 HEADERS = [c[1] for c in COLUMNS]
 
 
-class CsvError(ValueError):
-    """Problems found in a CSV file; ``errors`` lists them (row, column, message zh/en)."""
+class CsvError(InvalidInput):
+    """Problems found in a CSV file; ``errors`` (also in ``details``) lists them (row, column, message zh/en)."""
 
     def __init__(self, errors: list[dict]):
         self.errors = errors
         first = errors[0]
-        self.zh = f"CSV 有 {len(errors)} 处错误，第一处：{first['zh']}"
-        self.en = f"the CSV has {len(errors)} error(s); first: {first['en']}"
-        super().__init__(self.en + "".join(f"\n  {e['en']}" for e in errors[1:10]))
+        super().__init__(f"CSV 有 {len(errors)} 处错误，第一处：{first['zh']}",
+                         f"the CSV has {len(errors)} error(s); first: {first['en']}", errors=errors)
 
 
 def _header_key(cell: str) -> str | None:

@@ -28,16 +28,17 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter, defaultdict
-from types import SimpleNamespace
 
 import pyoxigraph as ox
 
+from ..loader import _no_cyclic_gc
 from . import rdf
+from .checks import existing_graphs
+from .service import Workflow
 from .state import StateDB, now
 
 #: versions of loads name no submission and no user; this note says where they came from
 LOAD_NOTE = "registry load"
-_CHUNK = 500
 
 
 def _strip_bookkeeping(item: str, triples) -> list:
@@ -98,15 +99,6 @@ def content_digest(triples: list) -> tuple[str, bool]:
     return hashlib.sha256(b"\n".join(lines)).hexdigest(), state["exact"]
 
 
-def _ensure_digest_column(db: StateDB) -> None:
-    cols = {r["name"] for r in db.read().execute("PRAGMA table_info(versions)")}
-    if "digest" not in cols:
-        with db.write() as c:
-            cols = {r["name"] for r in c.execute("PRAGMA table_info(versions)")}
-            if "digest" not in cols:
-                c.execute("ALTER TABLE versions ADD COLUMN digest TEXT")
-
-
 class LoadRecorder:
     """Records the versions and change events of one ``registry load`` (see the module doc)."""
 
@@ -116,44 +108,25 @@ class LoadRecorder:
         self.db = StateDB(settings.state_path())
         self.outbox_id: int | None = None
         self.recorded: list[dict] = []
-        _ensure_digest_column(self.db)
+        self.db.ensure_digest_column()
 
     # --- recovery ------------------------------------------------------------------------------
     def apply_pending(self) -> int:
         """Replay pending outbox entries (a crashed load or workflow write) before loading."""
-        from .service import Workflow
-
-        ctx = SimpleNamespace(store=self.store, settings=self.settings)
-        return Workflow(ctx, self.db).apply_pending()
+        return Workflow(self.store, self.settings, state=self.db).apply_pending()
 
     # --- the hook the loader calls ---------------------------------------------------------------
-    def _history(self, items: list[str]) -> dict[str, list[dict]]:
-        out: dict[str, list[dict]] = {}
-        conn = self.db.read()
-        for i in range(0, len(items), _CHUNK):
-            chunk = items[i:i + _CHUNK]
-            marks = ",".join("?" * len(chunk))
-            for r in conn.execute(f"SELECT item, n, time, attributed, digest FROM versions WHERE item IN ({marks}) "
-                                  "ORDER BY item, n", chunk):
-                out.setdefault(r["item"], []).append(dict(r))
-        return out
-
     def _latest_triples(self, item: str, n: int) -> list[ox.Triple]:
-        r = self.db.read().execute("SELECT ntriples FROM versions WHERE item=? AND n=?", (item, n)).fetchone()
-        return _strip_bookkeeping(item, rdf.from_ntriples(r["ntriples"]))
+        return _strip_bookkeeping(item, rdf.from_ntriples(self.db.version_ntriples(item, n)))
 
     def before_write(self, items: dict[str, list]) -> None:
         """Compare, record (one transaction) and give each item its version metadata, in place."""
-        from ..loader import _no_cyclic_gc  # many small objects, no cycles: as the loader does
-
-        with _no_cyclic_gc():
+        with _no_cyclic_gc():  # many small objects, no cycles: as the loader does
             self._before_write(items)
 
     def _before_write(self, items: dict[str, list]) -> None:
-        from .checks import existing_graphs
-
         names = list(items)
-        history = self._history(names)
+        history = self.db.histories(names)
         t = now()
         new_versions, events, fill = [], [], []
         changed: dict[str, int] = {}
@@ -187,13 +160,11 @@ class LoadRecorder:
         for e in events:
             e[1] = "create" if e[3] == 1 and e[2] not in in_store else "update"
         with self.db.write() as c:
-            c.executemany("UPDATE versions SET digest=? WHERE item=? AND n=?", fill)
+            self.db.set_digests(fill)
             if changed:
-                c.executemany("INSERT INTO versions (item, n, time, status, note, ntriples, digest) VALUES (?,?,?,?,?,?,?)",
-                              new_versions)
-                c.executemany("INSERT INTO events (time, type, item, version, status) VALUES (?,?,?,?,?)", events)
-                cur = c.execute("INSERT INTO outbox (created, items) VALUES (?,?)", (t, json.dumps(sorted(changed))))
-                self.outbox_id = cur.lastrowid
+                self.db.record_load_versions(new_versions)
+                self.db.record_events(events)
+                self.outbox_id = self.db.add_outbox(list(changed), t)
                 kinds = Counter(e[1] for e in events)
                 self.db.audit(c, None, "load", None, {"versions": len(changed), "create": kinds["create"],
                                                       "update": kinds["update"], "items": len(names)})
@@ -202,5 +173,4 @@ class LoadRecorder:
     def done(self) -> None:
         """Step 3: the store write succeeded."""
         if self.outbox_id is not None:
-            with self.db.write() as c:
-                c.execute("UPDATE outbox SET applied=? WHERE id=?", (now(), self.outbox_id))
+            self.db.mark_applied(self.outbox_id)

@@ -55,10 +55,6 @@ MEDIA_TYPES = {
 }
 
 
-#: version numbers are SQLite integers
-MAX_VERSION = 2**63 - 1
-
-
 def version_iri(item: str, n: int) -> str:
     return f"{item}/v/{n}"
 

@@ -20,9 +20,10 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 
 from ..conneg import negotiate
+from ..errors import BadRequest, Forbidden, InvalidInput, NotFound, RegistryError, TooLarge
 from . import feed, rdf, versions
-from .auth import AuthError, User, add_user, authenticate, get_user, new_user_token
-from .service import Workflow, WorkflowError
+from .auth import User, add_user, authenticate, get_user, new_user_token
+from .service import Workflow
 from .state import MAX_ID
 
 log = logging.getLogger("registry.workflow")
@@ -56,6 +57,18 @@ def _error(status: int, zh: str, en: str, headers: dict | None = None, **extra) 
                         headers=headers or None)
 
 
+def _registry_error(request: Request, e: RegistryError) -> JSONResponse:
+    """A RegistryError as the workflow API's JSON error body (a validation report stays top-level).
+
+    Until the web layer's one error mapping replaces it (issue 12, Track WEB)."""
+    details = dict(e.details)
+    report = details.pop("report", None)
+    body = {"error": {"status": e.status, "message": {"zh": e.zh, "en": e.en}, **details}}
+    if report is not None:
+        body["report"] = report
+    return JSONResponse(body, status_code=e.status, headers={"WWW-Authenticate": "Bearer"} if e.status == 401 else None)
+
+
 async def read_body(request: Request, limit: int, anonymous: bool = False) -> bytes:
     """The request body, refusing (413) beyond ``limit`` bytes without reading it all."""
     hint_zh, hint_en = ("（匿名试校验的上限；使用 API 令牌可提交更大的内容）",
@@ -63,13 +76,13 @@ async def read_body(request: Request, limit: int, anonymous: bool = False) -> by
         if anonymous else ("", "")
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise WorkflowError(413, f"请求体过大：{declared} 字节，上限 {limit} 字节{hint_zh}",
+        raise TooLarge(f"请求体过大：{declared} 字节，上限 {limit} 字节{hint_zh}",
                             f"request body too large: {declared} bytes, the limit is {limit} bytes{hint_en}", limit=limit)
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise WorkflowError(413, f"请求体过大：超过上限 {limit} 字节{hint_zh}",
+            raise TooLarge(f"请求体过大：超过上限 {limit} 字节{hint_zh}",
                                 f"request body too large: over the limit of {limit} bytes{hint_en}", limit=limit)
         chunks.append(chunk)
     return b"".join(chunks)
@@ -103,7 +116,7 @@ class DryRunBusy(Exception):
 
 def install(app: FastAPI, ctx) -> None:
     """Mount the workflow API and the version routes; re-apply pending writes."""
-    wf = Workflow(ctx)
+    wf = Workflow(ctx.store, ctx.settings)
     ctx.workflow = wf
     applied = wf.apply_pending() if wf.state_exists() else 0  # start-up recovery (outbox)
     if applied:
@@ -111,9 +124,7 @@ def install(app: FastAPI, ctx) -> None:
     if ctx.settings.dev:
         _dev_admin(wf)
 
-    app.add_exception_handler(WorkflowError, lambda req, e: JSONResponse(
-        e.to_dict(), status_code=e.status, headers={"WWW-Authenticate": "Bearer"} if e.status == 401 else None))
-    app.add_exception_handler(AuthError, lambda req, e: _error(e.status, e.zh, e.en))
+    app.add_exception_handler(RegistryError, _registry_error)
 
     base = ctx.settings.base_iri
     gate = DryRunGate(ctx.settings.dry_run_concurrency)
@@ -129,7 +140,7 @@ def install(app: FastAPI, ctx) -> None:
         try:
             ox.NamedNode(iri)  # only valid IRIs reach SPARQL text
         except ValueError:
-            raise WorkflowError(404, f"不是有效的条目路径：{path}", f"not a valid item path: {path}") from None
+            raise NotFound(f"不是有效的条目路径：{path}", f"not a valid item path: {path}") from None
         return iri
 
     def served_path(iri: str) -> str:
@@ -246,7 +257,7 @@ def install(app: FastAPI, ctx) -> None:
         item = item_iri(item_path)
         rows = versions.history(wf.db, item)
         if not rows:
-            raise WorkflowError(404, f"{item} 没有记录的版本", f"no recorded versions of {item}")
+            raise NotFound(f"{item} 没有记录的版本", f"no recorded versions of {item}")
         out = [{"version": r["n"], "iri": rdf.version_iri(item, r["n"]), "path": served_path(rdf.version_iri(item, r["n"])),
                 "time": r["time"], "status": r["status"], "status_name": rdf.STATUS_NAMES.get(r["status"]),
                 "org": r["org_id"], "attributed_to": r["attributed"], "note": r["note"]} for r in rows]
@@ -264,7 +275,7 @@ def install(app: FastAPI, ctx) -> None:
         item = item_iri(item_path)
         d = versions.diff(wf.db, item, from_, to, ctx.store)
         if d is None:
-            raise WorkflowError(404, f"{item} 没有第 {from_} 或第 {to} 版", f"{item} has no version {from_} or {to}")
+            raise NotFound(f"{item} 没有第 {from_} 或第 {to} 版", f"{item} has no version {from_} or {to}")
         if wants_html(request):
             from .render import render
 
@@ -279,13 +290,13 @@ def install(app: FastAPI, ctx) -> None:
             return 0
         if since.isdigit():  # str.isdigit() is also true of "²" and other Unicode digits
             if not EVENT_ID.fullmatch(since) or int(since) > MAX_ID:
-                raise WorkflowError(422, f"since 超出范围：事件编号应为 0 到 {MAX_ID} 之间的整数",
+                raise InvalidInput(f"since 超出范围：事件编号应为 0 到 {MAX_ID} 之间的整数",
                                     f"since is out of range: an event id is an integer from 0 to {MAX_ID}")
             return int(since)
         try:
             return wf.event_id_at(versions.parse_when(since))
         except ValueError as e:
-            raise WorkflowError(400, f"since 应为事件编号或 ISO 日期时间：{since}", str(e)) from None
+            raise BadRequest(f"since 应为事件编号或 ISO 日期时间：{since}", str(e)) from None
 
     @api.get("/changes", summary="Change feed: create, update and status events (变更订阅)")
     def changes(request: Request, since: str | None = Query(None, description="last event id seen, or an ISO date-time"),
@@ -321,7 +332,7 @@ def install(app: FastAPI, ctx) -> None:
     def audit(request: Request, limit: int = LIMIT, offset: int = OFFSET, _=Security(bearer)):
         user = user_of(request)
         if not user.is_registrar:
-            raise AuthError(403, "只有注册管理员和管理员可以查看审计日志", "only registrars and admins may read the audit log")
+            raise Forbidden("只有注册管理员和管理员可以查看审计日志", "only registrars and admins may read the audit log")
         return {"audit": wf.audit_log(limit, offset)}
 
     app.include_router(api)
@@ -365,7 +376,7 @@ def install(app: FastAPI, ctx) -> None:
             return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
         try:
             item = item_iri(path)
-        except WorkflowError as e:
+        except RegistryError as e:
             return _error(e.status, e.zh, e.en)
         try:
             n = versions.version_number_at(wf.db, item, qp["_versionAt"])

@@ -13,9 +13,9 @@ Pending entries are re-applied at start-up and before every write; applying is
 idempotent (graph replacement from the latest snapshot), so a crash between the
 steps never leaves a partial item and the store converges.
 
-``FAULT_HOOK`` is a test hook: when set, it is called with the name of each step
-boundary (``"after-commit"``, ``"after-store-write"``) and may raise to simulate
-a crash there.
+``Workflow(…, faults=f)``: ``f`` is called with the name of each step boundary
+(``"after-commit"``, ``"after-store-write"``) and may raise to simulate a crash
+there (the tests inject it; it is None in the application).
 """
 
 from __future__ import annotations
@@ -28,14 +28,12 @@ from collections.abc import Callable
 
 from ..store import GraphWrite
 from . import rdf
-from .auth import AuthError, User, require_role
-from .checks import Analysis, analyse
-from .state import MAX_ID, StateDB, now
-from .versions import latest_versions
+from ..errors import Conflict, Forbidden, InvalidInput, Kind, NotFound, RegistryError, TooLarge
+from .auth import User, get_org, get_user, require_role
+from .checks import Analysis, analyse, belongs_to, existing_graphs, named_subjects
+from .state import StateDB, now
 
 log = logging.getLogger("registry.workflow")
-
-FAULT_HOOK: Callable[[str], None] | None = None
 
 _apply_lock = threading.Lock()
 
@@ -49,39 +47,28 @@ TRANSITIONS = {
 }
 
 
-class WorkflowError(Exception):
-    """A refusal with an HTTP status and a bilingual message (and maybe a report)."""
-
-    def __init__(self, status: int, zh: str, en: str, report: dict | None = None, **extra):
-        super().__init__(en)
-        self.status = status
-        self.zh = zh
-        self.en = en
-        self.report = report
-        self.extra = extra
-
-    def to_dict(self) -> dict:
-        out = {"error": {"status": self.status, "message": {"zh": self.zh, "en": self.en}, **self.extra}}
-        if self.report is not None:
-            out["report"] = self.report
-        return out
-
-
 def check_iri(iri: str) -> str:
-    """``iri`` if it is a valid absolute IRI (it is then safe inside ``<…>`` in SPARQL), else 422."""
+    """``iri`` if it is a valid absolute IRI (it is then safe inside ``<…>`` in SPARQL), else InvalidInput."""
     try:
         rdf.ox.NamedNode(iri)
     except ValueError:
-        raise WorkflowError(422, f"不是有效的 IRI：{iri!r}", f"not a valid IRI: {iri!r}") from None
+        raise InvalidInput(f"不是有效的 IRI：{iri!r}", f"not a valid IRI: {iri!r}") from None
     return iri
 
 
 class Workflow:
-    """The workflow bound to one application context (store + settings + state DB)."""
+    """The lifecycle of submissions and published items over one RDF store and one state database.
 
-    def __init__(self, ctx, db: StateDB | None = None):
-        self.ctx = ctx
-        self._db = db
+    ``state``: the workflow database; when None it is opened (and created) from
+    ``settings.state_path()`` on first use. ``faults``: see the module docstring.
+    """
+
+    def __init__(self, store, settings, *, state: StateDB | None = None,
+                 faults: Callable[[str], None] | None = None):
+        self.store = store
+        self.settings = settings
+        self.faults = faults
+        self._db = state
         self._db_lock = threading.Lock()
 
     @property
@@ -91,35 +78,32 @@ class Workflow:
         if self._db is None:
             with self._db_lock:
                 if self._db is None:
-                    self._db = StateDB(self.ctx.settings.state_path())
+                    self._db = StateDB(self.settings.state_path())
         return self._db
 
     def state_exists(self) -> bool:
-        return self._db is not None or (self.ctx.settings.state_path() / StateDB.FILENAME).exists()
+        return self._db is not None or (self.settings.state_path() / StateDB.FILENAME).exists()
 
     # --- outbox -------------------------------------------------------------------------
     def _fault(self, step: str) -> None:
-        if FAULT_HOOK is not None:
-            FAULT_HOOK(step)
+        if self.faults is not None:
+            self.faults(step)
 
     def apply_pending(self) -> int:
         """Apply every pending outbox entry (idempotent); returns how many were applied."""
         done = 0
         with _apply_lock:
-            rows = self.db.read().execute("SELECT id, items FROM outbox WHERE applied IS NULL ORDER BY id").fetchall()
-            for row in rows:
-                items = json.loads(row["items"])
-                latest = latest_versions(self.db, items)
+            for entry, items in self.db.pending_outbox():
+                latest = self.db.latest_versions(items)
                 replace = {i: rdf.from_ntriples(latest[i]["ntriples"]) for i in items if i in latest}
-                self.ctx.store.write(GraphWrite(replace=replace))
+                self.store.write(GraphWrite(replace=replace))
                 self._fault("after-store-write")
-                with self.db.write() as c:
-                    c.execute("UPDATE outbox SET applied=? WHERE id=?", (now(), row["id"]))
+                self.db.mark_applied(entry)
                 done += 1
         return done
 
     def pending_count(self) -> int:
-        return self.db.read().execute("SELECT COUNT(*) FROM outbox WHERE applied IS NULL").fetchone()[0]
+        return self.db.pending_outbox_count()
 
     def _publish(self) -> dict:
         """Step 2 and 3 after a committed change; a failure leaves the entry pending."""
@@ -132,78 +116,72 @@ class Workflow:
             return {"published": False, "pending": {"zh": f"已记录，但写入 RDF 存储失败，将自动重试：{e}",
                                                     "en": f"recorded, but writing to the RDF store failed; it will be retried: {e}"}}
 
-    def _record_versions(self, c: sqlite3.Connection, changes: dict[str, tuple[list, str]], user: User,
-                         attributed: str | None, org_id: str | None, submission_id: int | None,
-                         event_type: str | None, note: str | None) -> list[dict]:
-        """Insert versions n+1 of the items (content without status → status) + events + outbox entry."""
+    def _record_versions(self, changes: dict[str, tuple[list, str]], user: User, attributed: str | None,
+                         org_id: str | None, submission_id: int | None, event_type: str | None,
+                         note: str | None) -> list[dict]:
+        """Step 1 (inside the caller's transaction): versions n+1 of the items (content without
+        status → status), their change events and the pending outbox entry."""
         t = now()
         out = []
-        from .checks import existing_graphs
-
-        in_store = existing_graphs(self.ctx.store, sorted(changes))
+        in_store = existing_graphs(self.store, sorted(changes))
         for item in sorted(changes):  # a stable order for versions and events
             content, status = changes[item]
-            prev = [dict(r) for r in c.execute("SELECT n, time, attributed FROM versions WHERE item=? ORDER BY n", (item,))]
+            prev = self.db.version_metas(item)
             n = (prev[-1]["n"] if prev else 0) + 1
             meta = [*prev, {"n": n, "time": t, "attributed": attributed}]
             triples = rdf.with_status(item, content, status) + rdf.version_metadata(item, meta)
-            c.execute("INSERT INTO versions (item, n, time, status, user_id, org_id, attributed, submission_id, note, ntriples)"
-                      " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                      (item, n, t, status, user.id, org_id, attributed, submission_id, note, rdf.to_ntriples(triples)))
+            self.db.record_version(item, n, t, status, rdf.to_ntriples(triples), user_id=user.id, org_id=org_id,
+                                   attributed=attributed, submission_id=submission_id, note=note)
             etype = event_type or ("create" if n == 1 and item not in in_store else "update")
-            c.execute("INSERT INTO events (time, type, item, version, status, org_id, org_iri) VALUES (?,?,?,?,?,?,?)",
-                      (t, etype, item, n, status, org_id, attributed))
+            self.db.record_event(t, etype, item, n, status, org_id, attributed)
             out.append({"item": item, "version": n, "version_iri": rdf.version_iri(item, n),
                         "status": status, "event": etype})
-        c.execute("INSERT INTO outbox (created, items) VALUES (?,?)", (t, json.dumps(sorted(changes))))
+        self.db.add_outbox(list(changes), t)
         return out
 
     # --- submissions --------------------------------------------------------------------
     def check(self, body: bytes, media_type: str, user: User | None, *, max_items: int | None = None) -> Analysis:
         self._check_size(body)
-        return analyse(self.ctx, body, media_type, user, self.db, max_items=max_items)
+        return analyse(self.store, self.settings, body, media_type, user, self.db, max_items=max_items)
 
     def _check_size(self, body: bytes) -> None:
-        limit = self.ctx.settings.max_body_bytes
+        limit = self.settings.max_body_bytes
         if len(body) > limit:
-            raise WorkflowError(413, f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
+            raise TooLarge(f"请求体过大：{len(body)} 字节，上限 {limit} 字节",
                                 f"request body too large: {len(body)} bytes, the limit is {limit} bytes")
 
     def submit(self, user: User, body: bytes, media_type: str) -> dict:
         require_role(user, "author", "registrar", "admin")
         an = self.check(body, media_type, user)
         report = an.to_dict()
-        if an.status == 403:
-            raise WorkflowError(403, "无权提交部分条目", "not allowed to submit some of these items", report)
-        if an.status == 409:
-            raise WorkflowError(409, "没有修改：所有条目都与已发布版本相同", "nothing changed: every item equals its published version", report)
-        if an.status >= 400:
-            raise WorkflowError(an.status, "提交未通过校验，注册库未作任何修改",
-                                "the submission does not conform; the registry is unchanged", report)
+        if an.kind == Kind.FORBIDDEN:
+            raise Forbidden("无权提交部分条目", "not allowed to submit some of these items", report=report)
+        if an.kind == Kind.CONFLICT:
+            raise Conflict("没有修改：所有条目都与已发布版本相同", "nothing changed: every item equals its published version",
+                           report=report)
+        if not an.conforms:
+            raise RegistryError("提交未通过校验，注册库未作任何修改",
+                                "the submission does not conform; the registry is unchanged", kind=an.kind, report=report)
         items = {i: rep for i, rep in an.items.items() if not rep.unchanged}
         payload = {i: rdf.to_ntriples(rep.content) for i, rep in items.items()}
         mt = media_type.split(";")[0].strip().lower()
         with self.db.write() as c:
             for item, rep in items.items():
-                row = c.execute("SELECT submission_id FROM pending WHERE item=? OR (code IS NOT NULL AND code=?)",
-                                (item, self._code_key(rep))).fetchone()
-                if row:
-                    raise WorkflowError(
-                        409, f"冲突：{item}（编号 {rep.code}）已在待审核的提交 #{row[0]} 中",
-                        f"conflict: {item} (code {rep.code}) is already in submission #{row[0]} awaiting review",
-                        report, conflict={"item": item, "code": rep.code, "submission": row[0]})
-            cur = c.execute(
-                "INSERT INTO submissions (user_id, org_id, status, media_type, body, items, created) VALUES (?,?,?,?,?,?,?)",
-                (user.id, user.org.id if user.org else None, "submitted", mt, body.decode("utf-8", "replace"),
-                 json.dumps(payload, ensure_ascii=False), now()))
-            sid = cur.lastrowid
+                other = self.db.pending_submission_of(item, self._code_key(rep))
+                if other is not None:
+                    raise Conflict(
+                        f"冲突：{item}（编号 {rep.code}）已在待审核的提交 #{other} 中",
+                        f"conflict: {item} (code {rep.code}) is already in submission #{other} awaiting review",
+                        report=report, conflict={"item": item, "code": rep.code, "submission": other})
+            sid = self.db.add_submission(user.id, user.org.id if user.org else None, mt,
+                                         body.decode("utf-8", "replace"), payload)
             for item, rep in items.items():
                 try:
-                    c.execute("INSERT INTO pending (item, code, submission_id) VALUES (?,?,?)", (item, self._code_key(rep), sid))
+                    self.db.hold_item(item, self._code_key(rep), sid)
                 except sqlite3.IntegrityError:
-                    raise WorkflowError(409, f"冲突：{item}（编号 {rep.code}）正被另一提交占用",
-                                        f"conflict: {item} (code {rep.code}) is taken by another submission",
-                                        report, conflict={"item": item, "code": rep.code}) from None
+                    raise Conflict(f"冲突：{item}（编号 {rep.code}）正被另一提交占用",
+                                   f"conflict: {item} (code {rep.code}) is taken by another submission",
+                                   report=report, conflict={"item": item, "code": rep.code}) from None
             self.db.audit(c, user.id, "submit", f"submission/{sid}", {"items": sorted(items)})
         return {"id": sid, "status": "submitted", "reg_status": rdf.STATUSES["submitted"],
                 "items": sorted(items), "report": report}
@@ -212,40 +190,23 @@ class Workflow:
     def _code_key(rep) -> str | None:
         return f"{rep.type}|{rep.code}" if rep.code and rep.type else None
 
-    @staticmethod
-    def _check_id(sid: int) -> None:
-        """Submission ids are SQLite integers: anything outside 1..2^63-1 names no submission."""
-        if not isinstance(sid, int) or isinstance(sid, bool) or not 1 <= sid <= MAX_ID:
-            raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
-
-    def _submission(self, sid: int) -> dict:
-        self._check_id(sid)
-        r = self.db.read().execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
-        if r is None:
-            raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
-        return dict(r)
-
     def can_see(self, user: User, sub: dict) -> bool:
         return user.is_registrar or sub["user_id"] == user.id or (user.org is not None and sub["org_id"] == user.org.id)
 
     def get_submission(self, user: User, sid: int) -> dict:
-        sub = self._submission(sid)
+        sub = self.db.submission(sid)
         if not self.can_see(user, sub):
-            raise AuthError(403, "只有提交机构的作者和注册管理员可以查看此提交",
+            raise Forbidden("只有提交机构的作者和注册管理员可以查看此提交",
                             "only authors of the submitting organisation and registrars may see this submission")
         return self._public_submission(sub, with_content=True)
 
     def _public_submission(self, sub: dict, with_content: bool = False) -> dict:
-        from .auth import get_user
-
         u = get_user(self.db, sub["user_id"])
         items = json.loads(sub["items"])
         out = {"id": sub["id"], "status": sub["status"], "submitted_by": u.name if u else None, "org": sub["org_id"],
                "created": sub["created"], "decided": sub["decided"], "reason": sub["reason"],
                "decision_status": sub["decision_status"], "items": sorted(items)}
         if with_content:
-            from .checks import belongs_to, named_subjects
-
             # what the review must see: every subject each item's graph would make statements about
             per_item = {i: named_subjects(rdf.from_ntriples(nt)) for i, nt in items.items()}
             out["subjects"] = {i: per_item[i] for i in sorted(per_item)}
@@ -256,35 +217,24 @@ class Workflow:
         return out
 
     def list_submissions(self, user: User, status: str | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
-        sql, args = "SELECT * FROM submissions WHERE 1=1", []
-        if not user.is_registrar:
-            sql += " AND (user_id=? OR org_id=?)"
-            args += [user.id, user.org.id if user.org else None]
-        if status:
-            sql += " AND status=?"
-            args.append(status)
-        sql += " ORDER BY id DESC LIMIT ? OFFSET ?"
-        args += [max(0, min(limit, MAX_ID)), max(0, min(offset, MAX_ID))]
-        return [self._public_submission(dict(r)) for r in self.db.read().execute(sql, args)]
+        rows = self.db.submissions(any_owner=user.is_registrar, user_id=user.id,
+                                   org_id=user.org.id if user.org else None, status=status, limit=limit, offset=offset)
+        return [self._public_submission(r) for r in rows]
 
     def withdraw(self, user: User, sid: int) -> dict:
-        self._check_id(sid)
         with self.db.write() as c:
-            sub = dict(c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone() or {}) or None
-            if sub is None:
-                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
-            if not (user.is_registrar or sub["user_id"] == user.id or (user.org and sub["org_id"] == user.org.id)):
-                raise AuthError(403, "只能撤回本机构的提交", "you may only withdraw your organisation's submissions")
+            sub = self.db.submission(sid, for_update=True)
+            if not self.can_see(user, sub):
+                raise Forbidden("只能撤回本机构的提交", "you may only withdraw your organisation's submissions")
             self._require_submitted(sub)
-            c.execute("UPDATE submissions SET status='withdrawn', decided=?, decided_by=? WHERE id=?", (now(), user.id, sid))
-            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            self.db.decide_submission(sid, "withdrawn", user.id)
             self.db.audit(c, user.id, "withdraw", f"submission/{sid}", None)
         return {"id": sid, "status": "withdrawn"}
 
     @staticmethod
     def _require_submitted(sub: dict) -> None:
         if sub["status"] != "submitted":
-            raise WorkflowError(409, f"提交 #{sub['id']} 的状态是 {sub['status']}，只有待审核的提交可以处理",
+            raise Conflict(f"提交 #{sub['id']} 的状态是 {sub['status']}，只有待审核的提交可以处理",
                                 f"submission #{sub['id']} is {sub['status']}: only submissions awaiting review can be decided",
                                 current=sub["status"])
 
@@ -292,36 +242,31 @@ class Workflow:
     def accept(self, user: User, sid: int, status: str = "stable", note: str | None = None) -> dict:
         require_role(user, "registrar", "admin")
         if status not in ("experimental", "stable"):
-            raise WorkflowError(422, f"接受后的状态只能是 experimental 或 stable，而不是 {status}",
+            raise InvalidInput(f"接受后的状态只能是 experimental 或 stable，而不是 {status}",
                                 f"an accepted submission becomes experimental or stable, not {status!r}")
         self.apply_pending()
-        from .auth import get_org
-
-        sub = self._submission(sid)
+        sub = self.db.submission(sid)
         self._require_submitted(sub)
-        if sub["user_id"] == user.id and not self.ctx.settings.allow_self_review:
-            raise WorkflowError(403, f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
+        if sub["user_id"] == user.id and not self.settings.allow_self_review:
+            raise Forbidden(f"不能接受自己的提交 #{sid}：须由另一位注册管理员审核（两人审核）",
                                 f"you cannot accept your own submission #{sid}: another registrar must review it "
                                 f"(two-person review; setting allow_self_review)")
         self._recheck(sub)
         with self.db.write() as c:
-            row = c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
-            sub = dict(row)
+            sub = self.db.submission(sid, for_update=True)
             self._require_submitted(sub)
             items = json.loads(sub["items"])
             changes = {}
             for item, nt in items.items():
-                last = c.execute("SELECT status FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (item,)).fetchone()
+                last = self.db.latest_version(item)
                 if last and last["status"] in (rdf.STATUSES["superseded"], rdf.STATUSES["retired"]):
-                    raise WorkflowError(409, f"{item} 已是 {rdf.STATUS_NAMES[last['status']]} 状态，不能再修改",
+                    raise Conflict(f"{item} 已是 {rdf.STATUS_NAMES[last['status']]} 状态，不能再修改",
                                         f"{item} is {rdf.STATUS_NAMES[last['status']]} now and can no longer change")
                 content = rdf.content_of(item, rdf.from_ntriples(nt))
                 changes[item] = (content, rdf.STATUSES[status])
             org = get_org(self.db, sub["org_id"]) if sub["org_id"] else None
-            versions = self._record_versions(c, changes, user, org.iri if org else None, sub["org_id"], sid, None, note)
-            c.execute("UPDATE submissions SET status='accepted', decided=?, decided_by=?, decision_status=?, reason=? WHERE id=?",
-                      (now(), user.id, rdf.STATUSES[status], note, sid))
-            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            versions = self._record_versions(changes, user, org.iri if org else None, sub["org_id"], sid, None, note)
+            self.db.decide_submission(sid, "accepted", user.id, rdf.STATUSES[status], note)
             self.db.audit(c, user.id, "accept", f"submission/{sid}", {"status": status, "versions": versions})
         return {"id": sid, "status": "accepted", "versions": versions, **self._publish()}
 
@@ -329,36 +274,29 @@ class Workflow:
         """Accept re-runs the submission-time checks (ownership, subjects, IRIs, references, codes,
         shapes) on the stored items, for their submitter as that user is now, against the registry
         as it is now: a submission that would no longer be accepted is refused (409) with the report."""
-        from .auth import get_user
-
         sid = sub["id"]
         submitter = get_user(self.db, sub["user_id"])
         if submitter is None:
-            raise WorkflowError(409, f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
+            raise Conflict(f"提交 #{sid} 的提交者已不存在，不能接受", f"the submitter of #{sid} no longer exists")
         items = json.loads(sub["items"])
         body = "".join(items[i] for i in sorted(items)).encode("utf-8")
-        an = analyse(self.ctx, body, "application/n-triples", submitter, self.db)
-        if an.status >= 400:
-            raise WorkflowError(
-                409, f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
+        an = analyse(self.store, self.settings, body, "application/n-triples", submitter, self.db)
+        if not an.conforms:
+            raise Conflict(
+                f"提交 #{sid} 在当前注册库中已不再通过提交时的检查（归属、校验或引用），不能接受；"
                      f"请拒绝它或请作者重新提交",
                 f"submission #{sid} no longer passes the submission-time checks (ownership, validation or "
                 f"references) against the registry as it is now; reject it or ask for a new submission",
-                an.to_dict(), recheck_status=an.status)
+                report=an.to_dict(), recheck_status=an.status)
 
     def reject(self, user: User, sid: int, reason: str) -> dict:
         require_role(user, "registrar", "admin")
-        self._check_id(sid)
+        self.db.submission(sid)  # 404 before 422
         if not reason or not reason.strip():
-            raise WorkflowError(422, "拒绝时必须说明理由（reason）", "a rejection needs a reason")
+            raise InvalidInput("拒绝时必须说明理由（reason）", "a rejection needs a reason")
         with self.db.write() as c:
-            row = c.execute("SELECT * FROM submissions WHERE id=?", (sid,)).fetchone()
-            if row is None:
-                raise WorkflowError(404, f"没有编号为 {sid} 的提交", f"no submission {sid}")
-            self._require_submitted(dict(row))
-            c.execute("UPDATE submissions SET status='rejected', decided=?, decided_by=?, decision_status=?, reason=? WHERE id=?",
-                      (now(), user.id, rdf.STATUSES["invalid"], reason.strip(), sid))
-            c.execute("DELETE FROM pending WHERE submission_id=?", (sid,))
+            self._require_submitted(self.db.submission(sid, for_update=True))
+            self.db.decide_submission(sid, "rejected", user.id, rdf.STATUSES["invalid"], reason.strip())
             self.db.audit(c, user.id, "reject", f"submission/{sid}", {"reason": reason.strip()})
         return {"id": sid, "status": "rejected", "reg_status": rdf.STATUSES["invalid"], "reason": reason.strip()}
 
@@ -370,37 +308,37 @@ class Workflow:
             if iri is not None:
                 check_iri(iri)
         if status not in rdf.STATUSES:
-            raise WorkflowError(422, f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
+            raise InvalidInput(f"未知状态 {status}；可用：{', '.join(rdf.STATUSES)}",
                                 f"unknown status {status!r}; use one of {', '.join(rdf.STATUSES)}")
         self.apply_pending()
         with self.db.write() as c:
-            row = c.execute("SELECT * FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (item,)).fetchone()
+            row = self.db.latest_version(item)
             if row is not None:
                 published = rdf.from_ntriples(row["ntriples"])
                 current_iri = row["status"]
             else:  # an item loaded with `registry load`: its first recorded version starts here
-                published = self.ctx.store.graph_triples(item)
+                published = self.store.graph_triples(item)
                 current_iri = rdf.status_of(item, published)
                 if not published or current_iri is None:
-                    raise WorkflowError(404, f"{item} 不是已发布的条目", f"{item} is not a published item")
+                    raise NotFound(f"{item} 不是已发布的条目", f"{item} is not a published item")
             current = rdf.STATUS_NAMES.get(current_iri, current_iri)
             if status not in TRANSITIONS.get(current, set()):
                 allowed = sorted(TRANSITIONS.get(current, set()))
-                raise WorkflowError(409, f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
+                raise Conflict(f"不能把 {item} 从 {current} 改为 {status}（可改为：{'、'.join(allowed) or '无'}）",
                                     f"cannot change {item} from {current} to {status} "
                                     f"(allowed: {', '.join(allowed) or 'none'})", current=current, allowed=allowed)
             content = rdf.content_of(item, published)
             if status == "superseded":
                 if not successor:
-                    raise WorkflowError(422, "取代（superseded）必须给出继任条目（successor）",
+                    raise InvalidInput("取代（superseded）必须给出继任条目（successor）",
                                         "superseding needs a successor item (successor)")
-                succ = c.execute("SELECT status FROM versions WHERE item=? ORDER BY n DESC LIMIT 1", (successor,)).fetchone()
-                succ_status = succ["status"] if succ else rdf.status_of(successor, self.ctx.store.graph_triples(successor))
+                succ = self.db.latest_version(successor)
+                succ_status = succ["status"] if succ else rdf.status_of(successor, self.store.graph_triples(successor))
                 if successor == item or succ_status not in (rdf.STATUSES["stable"], rdf.STATUSES["experimental"]):
-                    raise WorkflowError(422, f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
+                    raise InvalidInput(f"继任条目 {successor} 必须是另一个已发布的有效条目（stable 或 experimental）",
                                         f"the successor {successor} must be another published, valid item (stable or experimental)")
                 content.append(rdf.ox.Triple(rdf.ox.NamedNode(item), rdf.P_REPLACED_BY, rdf.ox.NamedNode(successor)))
-            versions = self._record_versions(c, {item: (content, rdf.STATUSES[status])}, user,
+            versions = self._record_versions({item: (content, rdf.STATUSES[status])}, user,
                                              user.org.iri if user.org else None, user.org.id if user.org else None,
                                              None, "status", reason)
             self.db.audit(c, user.id, "status", item, {"from": current, "to": status, "successor": successor,
@@ -409,17 +347,10 @@ class Workflow:
 
     # --- reads ------------------------------------------------------------------------------
     def events(self, since: int = 0, limit: int = 100) -> list[dict]:
-        since, limit = max(0, min(since, MAX_ID)), max(0, min(limit, MAX_ID))
-        rows = self.db.read().execute("SELECT * FROM events WHERE id>? ORDER BY id LIMIT ?", (since, limit))
-        return [dict(r) for r in rows]
+        return self.db.events_since(since, limit)
 
     def event_id_at(self, when: str) -> int:
-        r = self.db.read().execute("SELECT MAX(id) FROM events WHERE time<?", (when,)).fetchone()
-        return r[0] or 0
+        return self.db.event_id_at(when)
 
     def audit_log(self, limit: int = 100, offset: int = 0) -> list[dict]:
-        limit, offset = max(0, min(limit, MAX_ID)), max(0, min(offset, MAX_ID))
-        rows = self.db.read().execute(
-            "SELECT a.*, u.name AS user FROM audit a LEFT JOIN users u ON u.id=a.user_id ORDER BY a.id DESC LIMIT ? OFFSET ?",
-            (limit, offset))
-        return [dict(r) for r in rows]
+        return self.db.audit_log(limit, offset)

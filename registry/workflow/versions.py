@@ -16,6 +16,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from . import rdf
+from .state import StateDB
 
 #: words for the properties people change most (the unit template and common metadata)
 PROPERTY_LABELS = {
@@ -46,34 +47,15 @@ PROPERTY_LABELS = {
 }
 
 
-def _rows(db, sql, args):
-    return [dict(r) for r in db.read().execute(sql, args)]
-
-
-def latest_versions(db, items: list[str]) -> dict[str, dict]:
-    """``{item: latest version row}`` for the items that have versions."""
-    out = {}
-    for i in range(0, len(items), 500):
-        chunk = items[i:i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in db.read().execute(
-            f"SELECT v.* FROM versions v JOIN (SELECT item, MAX(n) AS n FROM versions WHERE item IN ({marks}) "
-            f"GROUP BY item) m ON v.item = m.item AND v.n = m.n", chunk):
-            out[r["item"]] = dict(r)
-    return out
-
-
-def history(db, item: str) -> list[dict]:
+def history(db: StateDB, item: str) -> list[dict]:
     """The versions of ``item``, oldest first (without their snapshots)."""
-    return _rows(db, "SELECT item, n, time, status, org_id, attributed, submission_id, note FROM versions "
-                     "WHERE item=? ORDER BY n", (item,))
+    return db.history(item)
 
 
-def get_version(db, item: str, n: int) -> list[ox.Triple] | None:
-    if not 1 <= n <= rdf.MAX_VERSION:  # SQLite integers: a larger number names no version
-        return None
-    r = db.read().execute("SELECT ntriples FROM versions WHERE item=? AND n=?", (item, n)).fetchone()
-    return rdf.from_ntriples(r["ntriples"]) if r else None
+def get_version(db: StateDB, item: str, n: int) -> list[ox.Triple] | None:
+    """The snapshot of version ``n`` of ``item`` (None when there is no such version)."""
+    nt = db.version_ntriples(item, n)
+    return rdf.from_ntriples(nt) if nt is not None else None
 
 
 def parse_when(when: str | datetime) -> str:
@@ -94,17 +76,12 @@ def parse_when(when: str | datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def version_number_at(db, item: str, when: str | datetime) -> int | None:
-    r = db.read().execute("SELECT MAX(n) AS n FROM versions WHERE item=? AND time<=?", (item, parse_when(when))).fetchone()
-    return r["n"] if r and r["n"] is not None else None
+def version_number_at(db: StateDB, item: str, when: str | datetime) -> int | None:
+    return db.version_number_at(item, parse_when(when))
 
 
-def version_at(ctx, item: str, when: str | datetime) -> list[ox.Triple] | None:
-    """The item graph as published at ``when`` (None when the item did not exist then).
-
-    ``ctx`` is the application context (it carries ``ctx.workflow.db``) or a StateDB.
-    """
-    db = getattr(getattr(ctx, "workflow", None), "db", None) or ctx
+def version_at(db: StateDB, item: str, when: str | datetime) -> list[ox.Triple] | None:
+    """The item graph as published at ``when`` (None when the item did not exist then)."""
     n = version_number_at(db, item, when)
     return None if n is None else get_version(db, item, n)
 
@@ -158,7 +135,7 @@ def _path_to(g, root: URIRef, node):
     return path
 
 
-def diff(db, item: str, a: int, b: int, store=None) -> dict | None:
+def diff(db: StateDB, item: str, a: int, b: int, store=None) -> dict | None:
     """Differences from version ``a`` to version ``b``: triples added/removed and sentences (zh, en).
 
     Blank nodes (credit values, outcomes written as ``[ … ]``) are compared by

@@ -57,13 +57,13 @@ def test_the_largest_sqlite_integer_is_just_not_found(env):
 def test_the_state_layer_refuses_out_of_range_ids(env):
     from registry.workflow import versions
     from registry.workflow.auth import user_for_token
-    from registry.workflow.service import WorkflowError
+    from registry.errors import RegistryError
 
     wf = env.app.state.ctx.workflow
     user = user_for_token(env.db, env.tokens["registrar"])
     for call in (lambda: wf.get_submission(user, 2**63), lambda: wf.withdraw(user, 2**70),
                  lambda: wf.accept(user, 2**64), lambda: wf.reject(user, 2**64, "x")):
-        with pytest.raises(WorkflowError) as e:
+        with pytest.raises(RegistryError) as e:
             call()
         assert e.value.status == 404
     assert versions.get_version(env.db, "https://w3id.org/gdlecb/unit/ICT-SD-301", 2**63) is None

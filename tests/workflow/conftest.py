@@ -16,7 +16,6 @@ from registry.app import create_app
 from registry.config import Settings
 from registry.loader import load_files
 from registry.store.embedded import EmbeddedStore
-from registry.workflow import service
 from registry.workflow.auth import add_org, add_user
 from registry.workflow.state import StateDB
 
@@ -59,6 +58,18 @@ def seeded_store(path: Path, seed: bytes | Path) -> EmbeddedStore:
     return store
 
 
+class Faults:
+    """The fault hook injected into the application's workflow (``Workflow(…, faults=…)``):
+    ``env.faults.hook = f`` makes every step boundary call ``f(step)``; None injects nothing."""
+
+    def __init__(self):
+        self.hook = None
+
+    def __call__(self, step: str) -> None:
+        if self.hook is not None:
+            self.hook(step)
+
+
 @dataclass
 class Env:
     client: TestClient
@@ -67,6 +78,7 @@ class Env:
     db: StateDB
     tokens: dict
     tmp: Path
+    faults: Faults
 
     def h(self, who: str | None, content_type: str | None = None) -> dict:
         out = {}
@@ -112,14 +124,15 @@ def make_env(tmp_path: Path, seed: bytes | Path, store=None, **settings) -> Env:
     settings.setdefault("max_body_bytes", MAX_BODY)
     s = Settings(store=str(tmp_path / "store"), state_dir=str(tmp_path / "state"), **settings)
     app = create_app(s, store=store)
-    return Env(TestClient(app), app, store, db, tokens, tmp_path)
+    faults = Faults()
+    app.state.ctx.workflow.faults = faults  # the application builds its workflow without one
+    return Env(TestClient(app), app, store, db, tokens, tmp_path, faults)
 
 
 @pytest.fixture
 def env(tmp_path, seed_store_dir) -> Env:
     e = make_env(tmp_path, seed_store_dir)
     yield e
-    service.FAULT_HOOK = None
     e.store.close()
 
 

@@ -1,5 +1,5 @@
 """Atomic, audited writes: a failure injected between the steps of a write (the
-``service.FAULT_HOOK`` test hook, not a mock of the store) leaves no partial item,
+fault hook injected into the workflow, not a mock of the store) leaves no partial item,
 and recovery (the next write, or start-up) makes the store converge."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import pytest
 
 from registry.app import create_app
 from registry.config import Settings
-from registry.workflow import service
 
 from .conftest import BASE, UNIT_NEW, unit_ttl
 
@@ -47,7 +46,7 @@ def test_failure_before_the_store_write_leaves_no_partial_item_and_recovers(env)
     units = unit_ttl() + "\n" + unit_ttl("ICT-SD-310", statement="第二个单元。")
     sid = env.submit("alice", units).json()["id"]
     before = env.snapshot()
-    service.FAULT_HOOK = crash_at("after-commit")
+    env.faults.hook = crash_at("after-commit")
     r = env.accept(sid)
     assert r.status_code == 503, r.text
     assert r.json()["published"] is False and "retried" in r.json()["pending"]["en"]
@@ -55,7 +54,7 @@ def test_failure_before_the_store_write_leaves_no_partial_item_and_recovers(env)
     assert env.snapshot() == before
     assert pending(env) == 1
     # recovery at start-up: a new application over the same store and state converges
-    service.FAULT_HOOK = None
+    env.faults.hook = None
     settings = Settings(store=str(env.tmp / "store"), state_dir=str(env.tmp / "state"))
     create_app(settings, store=env.store)
     assert pending(env) == 0
@@ -68,12 +67,12 @@ def test_failure_before_the_store_write_leaves_no_partial_item_and_recovers(env)
 def test_failure_after_the_store_write_is_reapplied_idempotently(env):
     env.publish(unit_ttl())
     sid = env.submit("alice", unit_ttl(statement="第二版的能力说明。")).json()["id"]
-    service.FAULT_HOOK = crash_at("after-store-write")
+    env.faults.hook = crash_at("after-store-write")
     r = env.accept(sid)
     assert r.status_code == 503
     assert pending(env) == 1
     assert canonical(env.store.graph_triples(UNIT_NEW)) == latest_snapshot(env, UNIT_NEW)
-    service.FAULT_HOOK = None
+    env.faults.hook = None
     # the next write applies the pending entry first (same content: idempotent), then its own
     r = env.set_status(UNIT_NEW, "retired")
     assert r.status_code == 200

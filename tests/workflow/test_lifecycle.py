@@ -183,9 +183,9 @@ def test_update_makes_a_new_immutable_version_and_a_diff(env):
     # the function other modules call
     from registry.workflow.versions import version_at
 
-    old = version_at(env.app.state.ctx, UNIT_NEW, between)
+    old = version_at(env.db, UNIT_NEW, between)
     assert any(t.object.value == "能为给定模块编写可重复运行的自动化测试。" for t in old)
-    assert version_at(env.app.state.ctx, UNIT_NEW, "2000-01-01") is None
+    assert version_at(env.db, UNIT_NEW, "2000-01-01") is None
 
 
 def test_diff_of_a_changed_credit_value(env):

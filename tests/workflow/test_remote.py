@@ -10,7 +10,6 @@ import pyoxigraph as ox
 import pytest
 
 from registry.store.remote import RemoteStore
-from registry.workflow import service
 
 from .conftest import BASE, ROOT, UNIT_NEW, make_env, unit_ttl
 
@@ -34,7 +33,6 @@ def remote_env(request, tmp_path, shipped_nquads):
     try:
         yield env
     finally:
-        service.FAULT_HOOK = None
         store.close()
         server.stop()
 
@@ -54,10 +52,10 @@ def test_workflow_on_a_remote_store(remote_env):
     assert env.store.ask(f"ASK {{ <{UNIT_NEW}> <http://purl.org/dc/terms/hasVersion> <{UNIT_NEW}/v/1> }}")
     # an update, then a failure injected before the store write: nothing partial, recovery converges
     sid = env.submit("alice", unit_ttl(statement="远程存储上的第二版。")).json()["id"]
-    service.FAULT_HOOK = lambda step: (_ for _ in ()).throw(RuntimeError("crash")) if step == "after-commit" else None
+    env.faults.hook = lambda step: (_ for _ in ()).throw(RuntimeError("crash")) if step == "after-commit" else None
     assert env.accept(sid).status_code == 503
     assert not env.store.ask(f'ASK {{ <{UNIT_NEW}> ?p "远程存储上的第二版。"@zh }}')
-    service.FAULT_HOOK = None
+    env.faults.hook = None
     assert env.app.state.ctx.workflow.apply_pending() == 1
     assert env.store.ask(f'ASK {{ <{UNIT_NEW}> ?p "远程存储上的第二版。"@zh }}')
     # status lifecycle and history
