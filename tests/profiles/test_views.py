@@ -75,6 +75,23 @@ def test_profiles_ttl_is_accepted_by_the_registry_shapes_and_loader():
     assert report.conforms, report.to_text("en")
 
 
+@pytest.mark.parametrize("change, path", [
+    (('    prof:hasToken "elm" ;\n', ''), "hasToken"),
+    (('    prof:hasToken "elm" ;\n', '    prof:hasToken "e l m" ;\n'), "hasToken"),
+    (('"text/turtle" , "application/ld+json" , "application/rdf+xml" , "application/n-triples" .\n\nprofile:ctdl',
+      '"turtle please" .\n\nprofile:ctdl'), "format"),
+])
+def test_profile_shape_refuses_a_broken_profile(change, path):
+    from registry.validation.validator import default_validator  # noqa: PLC0415
+
+    text = (ROOT / "vocabularies" / "profiles.ttl").read_text("utf-8")
+    assert change[0] in text
+    broken = list(ox.parse(text.replace(change[0], change[1], 1).encode(), format=ox.RdfFormat.TURTLE))
+    report = default_validator().validate({"profiles.ttl": broken})
+    assert not report.conforms
+    assert path in report.to_text("en")
+
+
 def test_cb_view_is_the_identity(registry_store):
     g = item_triples(registry_store, UNIT)
     assert set(profiles.view("cb", g)) == set(g)
