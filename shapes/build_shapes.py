@@ -1180,6 +1180,44 @@ def content_shapes(nodes: list[Node]) -> list[Node]:
     return nodes + [occupation_shape(), skill_level_shape()]
 
 
+# --------------------------------------------------------------------------------------------------
+# Profiles (issue 10): vocabularies/profiles.ttl, the views the registry offers (W3C Content Negotiation
+# by Profile, described with the Profiles Vocabulary). Owned by the profiles work: keep this block together.
+PROF_NS = "http://www.w3.org/ns/dx/prof/"
+MEDIA_TYPE = "^[a-z]+/[a-z0-9.+-]+$"
+
+
+def profile_shape():
+    cn, ce = "数据视图（配置文件）", "profile"
+    token = Prop(
+        "token", f"<{PROF_NS}hasToken>",
+        f'sh:datatype xsd:string ; sh:minCount 1 ; sh:maxCount 1 ; sh:pattern "^[A-Za-z0-9_-]+$"',
+        ("令牌", "token"),
+        ("令牌（prof:hasToken）：恰好一个，只含字母、数字、- 和 _，客户端用它请求该视图（?_profile=、Accept-Profile）。",
+         "Token (prof:hasToken): exactly one, letters, digits, - and _ only; clients ask for the view with it (?_profile=, Accept-Profile)."),
+        ("数据视图缺少令牌（prof:hasToken），或多于一个，或含字母、数字、- 和 _ 以外的字符。",
+         "The profile has no token (prof:hasToken), more than one, or one with characters other than letters, digits, - and _."),
+    )
+    profile_of = Prop(
+        "isProfileOf", f"<{PROF_NS}isProfileOf>", "sh:nodeKind sh:IRI ; sh:minCount 1", ("所依规范", "profile of"),
+        ("所依规范（prof:isProfileOf）：至少一个链接，该视图遵循的规范或模型。",
+         "Profile of (prof:isProfileOf): at least one link, the specification or model the view conforms to."),
+        ("数据视图缺少所依规范（prof:isProfileOf），或其值不是链接（IRI）。",
+         "The profile states no specification it is a profile of (prof:isProfileOf), or the value is not a link (IRI)."),
+    )
+    formats = Prop(
+        "format", "dcterms:format", f'sh:datatype xsd:string ; sh:minCount 1 ; sh:pattern "{MEDIA_TYPE}"',
+        ("媒体类型", "media types"),
+        ("媒体类型（dcterms:format）：至少一个，例如 text/turtle。", "Media types (dcterms:format): at least one, e.g. text/turtle."),
+        ("数据视图缺少媒体类型（dcterms:format），或某个值不是 type/subtype 形式的媒体类型。",
+         "The profile lists no media type (dcterms:format), or a value is not a media type of the form type/subtype."),
+    )
+    return Node("Profile", f"sh:targetClass <{PROF_NS}Profile>", (cn, "Profile"),
+                ("注册库提供的一个数据视图：令牌、所依规范、媒体类型、名称和说明。",
+                 "A view the registry offers: token, the specification it profiles, media types, name and definition."),
+                concept(cn, ce, scheme=VOCAB + "profile", extra_props=(token, profile_of, formats)))
+
+
 def node_shapes() -> list[Node]:
     return content_shapes([
         unit_shape(), credit_shape(), outcome_shape(), area_shape(), standard_shape(),
@@ -1197,6 +1235,7 @@ def node_shapes() -> list[Node]:
                        ("机构在注册库中承担的角色。", "A role an organisation plays towards the registry.")),
         organisation_shape(), achievement_shape(), transfer_rule_shape(),
         *transfer_shapes(),
+        profile_shape(),  # issue 10: profiles block above
     ])
 
 

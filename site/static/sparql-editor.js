@@ -1,0 +1,97 @@
+// Initialise YASGUI (vendored: /static/vendor/yasgui/yasgui.min.js, scripts/vendor-js) on the
+// SPARQL page. No inline script is needed (the CSP is script-src 'self'): the page gives
+//
+//   <div id="sparql-editor" data-endpoint="/sparql" data-config="sparql-editor-config"></div>
+//   <script type="application/json" id="sparql-editor-config">
+//     {"endpoint": "/sparql", "prefixes": {"cb": "https://w3id.org/gdlecb/def/", ...},
+//      "examples": [{"name": "...", "query": "SELECT ..."}], "lang": "zh"}
+//   </script>
+//   <script src="/static/vendor/yasgui/yasgui.min.js" defer></script>
+//   <script src="/static/sparql-editor.js" defer></script>
+//
+// Every field of the JSON block is optional; data-endpoint wins over its "endpoint". Each element
+// with the class "sparql-editor" (or the id "sparql-editor") gets its own editor. See docs/profiles.md.
+(function () {
+  "use strict";
+
+  function readConfig(el) {
+    var cfg = {};
+    var id = el.getAttribute("data-config");
+    var block = id ? document.getElementById(id) : null;
+    if (block && block.textContent.trim()) {
+      try {
+        cfg = JSON.parse(block.textContent);
+      } catch (e) {
+        console.error("sparql-editor: the configuration block is not JSON", e);
+      }
+    }
+    if (el.getAttribute("data-endpoint")) cfg.endpoint = el.getAttribute("data-endpoint");
+    cfg.endpoint = new URL(cfg.endpoint || "/sparql", document.baseURI).href;
+    cfg.prefixes = cfg.prefixes || {};
+    cfg.examples = cfg.examples || [];
+    return cfg;
+  }
+
+  function prefixBlock(prefixes) {
+    return Object.keys(prefixes)
+      .map(function (p) { return "PREFIX " + p + ": <" + prefixes[p] + ">"; })
+      .join("\n");
+  }
+
+  function withPrefixes(query, prefixes) {
+    // declare the registry's prefixes the example does not declare itself
+    var missing = {};
+    Object.keys(prefixes).forEach(function (p) {
+      var re = new RegExp("PREFIX\\s+" + p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&") + ":", "i");
+      if (!re.test(query)) missing[p] = prefixes[p];
+    });
+    var head = prefixBlock(missing);
+    return head ? head + "\n" + query : query;
+  }
+
+  function init(el) {
+    var Yasgui = window.Yasgui && (window.Yasgui.default || window.Yasgui);
+    if (typeof Yasgui !== "function") {
+      console.error("sparql-editor: YASGUI is not loaded (/static/vendor/yasgui/yasgui.min.js)");
+      return null;
+    }
+    var cfg = readConfig(el);
+    var first = cfg.examples[0];
+    var yasgui = new Yasgui(el, {
+      requestConfig: { endpoint: cfg.endpoint, method: "POST" },
+      copyEndpointOnNewTab: true,
+      // our endpoint only: no catalogue of other endpoints, no state shared through the URL
+      endpointCatalogueOptions: { getData: function () { return []; } },
+      populateFromUrl: false,
+      persistenceId: null,
+      autoAddOnInit: false,
+      yasqe: { value: withPrefixes(first ? first.query : "SELECT * WHERE { ?s ?p ?o } LIMIT 10", cfg.prefixes) },
+    });
+    if (cfg.examples.length) {
+      cfg.examples.forEach(function (ex, i) {
+        yasgui.addTab(i === 0, {
+          name: ex.name || "Query " + (i + 1),
+          yasqe: { value: withPrefixes(ex.query, cfg.prefixes) },
+          requestConfig: { endpoint: cfg.endpoint, method: "POST" },
+        });
+      });
+    } else {
+      yasgui.addTab(true, { requestConfig: { endpoint: cfg.endpoint, method: "POST" } });
+    }
+    var tab = yasgui.getTab();
+    if (tab && tab.getYasqe() && Object.keys(cfg.prefixes).length) tab.getYasqe().addPrefixes(cfg.prefixes);
+    el.yasgui = yasgui;
+    return yasgui;
+  }
+
+  function start() {
+    var els = document.querySelectorAll("#sparql-editor, .sparql-editor");
+    Array.prototype.forEach.call(els, function (el) {
+      if (!el.yasgui) init(el);
+    });
+  }
+
+  window.registrySparqlEditor = { init: init, withPrefixes: withPrefixes };
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();
