@@ -211,8 +211,7 @@ def load_paths(
                 for t in items.pop(g):  # Triples (validated input) or default-graph Quads (trusted)
                     yield quad(t.subject, t.predicate, t.object, node)
 
-        store.bulk_load_quads(quads(), graphs, size_hint=n) if _takes_size_hint(store) else \
-            store.bulk_load_quads(quads(), graphs)
+        store.bulk_load_quads(quads(), graphs, size_hint=n)
     else:
         store.write(GraphWrite(replace={g: [t if type(t) is ox.Triple else t.triple for t in ts]
                                         for g, ts in items.items()}))
@@ -230,12 +229,6 @@ def _no_cyclic_gc():
     finally:
         if enabled:
             gc.enable()
-
-
-def _takes_size_hint(store: RegistryStore) -> bool:
-    import inspect
-
-    return "size_hint" in inspect.signature(store.bulk_load_quads).parameters
 
 
 def _validate(parsed: dict[str, list[ox.Triple]], store: RegistryStore, lang: str) -> None:
