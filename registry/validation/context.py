@@ -17,11 +17,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..namespaces import CB
+from ..namespaces import RDF_TYPE_NODE as RDF_TYPE
+from ..namespaces import SKOS_NS as SKOS
 from ..rdfio import parse_file, rdf_files
 from ..store import RegistryStore
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 NOTATION = ox.NamedNode(SKOS + "notation")
 
 #: what the shapes read on a referenced IRI
