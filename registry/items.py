@@ -12,10 +12,11 @@ from collections.abc import Iterable
 
 import pyoxigraph as ox
 
+from .errors import InvalidInput
 from .namespaces import CB
+from .namespaces import RDF_TYPE_NODE as RDF_TYPE
+from .namespaces import SKOS_NS as SKOS
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 
 ROOT_CLASSES = frozenset(
     {
@@ -46,11 +47,15 @@ _ROOT_NODES = frozenset(ox.NamedNode(c) for c in ROOT_CLASSES)
 _OWNER_LINK_NODES = frozenset(ox.NamedNode(p) for p in OWNER_LINKS)
 
 
-class ItemSplitError(ValueError):
-    """Some subjects cannot be assigned to an item; ``subjects`` names them."""
+class ItemSplitError(InvalidInput, ValueError):
+    """Some subjects cannot be assigned to an item; ``subjects`` names them (kind: invalid input).
 
-    def __init__(self, message: str, subjects: list[str]):
-        super().__init__(message)
+    ``str(e)`` stays the English text (callers embed it in their own bilingual messages);
+    ``zh`` may give the Chinese one.
+    """
+
+    def __init__(self, message: str, subjects: list[str], zh: str | None = None):
+        super().__init__(zh or message, message, subjects=subjects)
         self.subjects = subjects
 
 

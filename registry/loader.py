@@ -10,7 +10,6 @@ a whole, never added to.
 from __future__ import annotations
 
 import gc
-import re
 import sys
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -19,28 +18,35 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from . import rdfio
+from .errors import InvalidInput, Kind
 from .items import ItemSplitError, split_items
 from .store import GraphWrite, RegistryStore
 
-RDF_SUFFIXES = {".ttl": ox.RdfFormat.TURTLE, ".nt": ox.RdfFormat.N_TRIPLES, ".nq": ox.RdfFormat.N_QUADS,
-                ".trig": ox.RdfFormat.TRIG, ".jsonld": ox.RdfFormat.JSON_LD, ".rdf": ox.RdfFormat.RDF_XML,
-                ".owl": ox.RdfFormat.RDF_XML}
-_EXTRA_SUFFIXES = {".json": ox.RdfFormat.JSON_LD, ".xml": ox.RdfFormat.RDF_XML}
+__all__ = ["LoadError", "LoadRefused", "LoadResult", "items_from_files", "load_files", "load_paths", "parse_file",
+           "rdf_files"]
+
 #: inputs with more triples than this get a progress bar (when stderr is a terminal)
 PROGRESS_THRESHOLD = 200_000
 #: writes with more triples than this go through the store's bulk path
 BULK_THRESHOLD = 5_000
 
 
-class LoadError(ValueError):
-    """The input cannot be loaded; the message names the file and what is wrong."""
+class LoadError(InvalidInput, ValueError):
+    """The input cannot be loaded; the message names the file and what is wrong.
+
+    ``LoadError(en)`` or ``LoadError(en, zh)`` (``str(e)`` is both when they differ).
+    """
+
+    def __init__(self, en: str, zh: str | None = None, *, kind: str | None = None, **details):
+        super().__init__(zh or en, en, kind=kind, **details)
 
 
 class LoadRefused(LoadError):
     """The input does not conform to the shapes; ``report`` is the validation report."""
 
-    def __init__(self, message: str, report=None):
-        super().__init__(message)
+    def __init__(self, message: str, report=None, zh: str | None = None):
+        super().__init__(message, zh)
         self.report = report
 
 
@@ -54,90 +60,27 @@ class LoadResult:
         return sum(self.items.values())
 
 
-def rdf_files(paths: Iterable[str | Path]) -> list[Path]:
-    """The RDF files named by ``paths`` (folders are searched recursively), in a stable order."""
-    out: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            out.extend(sorted(f for f in p.rglob("*") if f.suffix in RDF_SUFFIXES and f.is_file()))
-        elif p.is_file():
-            out.append(p)
-        else:
-            raise LoadError(f"{p}: no such file or folder")
-    return out
-
-
-# pyoxigraph: "Parser error at line 3 column 11: ..." or "... between line 3 column 11 and line 4 column 1: ..."
-_POS = re.compile(r"line (\d+) column (\d+)[^:]*:\s*")
-_POS_PREFIX = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
-
-
-def parse_file(path: Path, *, shared: bool = True) -> list[ox.Triple]:
+def parse_file(path: Path, *, shared: bool = True) -> list:
     """Triples of one RDF file (graph names in quad formats are ignored: items decide graphs).
 
-    Raises :class:`LoadError` as ``file:line:column: message``. ``shared=False`` skips the
-    shared parser of ``registry.validation`` (whose import pulls in pySHACL and rdflib,
-    ~0.3 s) and returns pyoxigraph's default-graph quads as they come, without copying
-    them into triples: what ``load_paths`` uses on trusted (``--no-validate``) loads.
+    The one parser, ``registry/rdfio.py`` (BOM, nesting limit, format by suffix). Raises
+    :class:`LoadError` as ``file:line:column: message``. ``shared=False`` returns pyoxigraph's
+    default-graph quads as they come, without copying them into triples: what ``load_paths``
+    uses on trusted (``--no-validate``) loads.
     """
-    if shared:
-        try:
-            from .validation import parse_rdf_file  # the shared parser, when present
-        except ImportError:
-            parse_rdf_file = None
-    else:
-        parse_rdf_file = None
-    if parse_rdf_file is not None:
-        try:
-            return list(parse_rdf_file(path))
-        except Exception as e:  # RdfSyntaxError's str is already file:line:col: message
-            raise LoadError(str(e)) from e
-    fmt = RDF_SUFFIXES.get(path.suffix)
-    if fmt is None and not shared:  # as the shared parser: other suffixes are read as Turtle
-        fmt = _EXTRA_SUFFIXES.get(path.suffix.lower()) or RDF_SUFFIXES.get(path.suffix.lower(), ox.RdfFormat.TURTLE)
-    if fmt is None:
-        raise LoadError(f"{path}: unknown RDF file type (use one of {', '.join(sorted(RDF_SUFFIXES))})")
     try:
-        with open(path, "rb") as fh:
-            # a UTF-8 byte-order mark (Windows editors) is not RDF: step over it, as the shared parser does
-            if fh.read(3) != b"\xef\xbb\xbf":
-                fh.seek(0)
-            if fmt == ox.RdfFormat.JSON_LD:  # the one recursive parser: bound its nesting first
-                from .validation.limits import NestingTooDeep, check_depth, position
-
-                data = fh.read()
-                try:
-                    check_depth(data, fmt, _max_depth())
-                except NestingTooDeep as e:
-                    line, col = position(data, e.offset)
-                    raise LoadError(f"{path}:{line}:{col}: nested deeper than the limit of {e.limit} levels "
-                                    f"(REGISTRY_MAX_NESTING_DEPTH)") from None
-                quads = list(ox.parse(data, format=fmt))
-            else:
-                quads = list(ox.parse(fh, format=fmt))
-    except SyntaxError as e:
-        if e.lineno is not None and e.msg is not None:  # same wording as registry.validation.parse_rdf
-            raise LoadError(f"{path}:{e.lineno}:{e.offset or 1}: {_POS_PREFIX.sub('', e.msg)}") from e
-        msg = str(e)
-        m = _POS.search(msg)
-        if m:
-            detail = re.sub(r"\s*\([^()]*, line \d+\)$", "", msg[m.end():])
-            raise LoadError(f"{path}:{m.group(1)}:{m.group(2)}: {detail}") from e
-        raise LoadError(f"{path}:1:1: {msg}") from e
-    except OSError as e:
-        raise LoadError(f"{path}: {e}") from e
-    return quads if not shared else [q.triple for q in quads]
+        return rdfio.parse_file(path, quads=not shared)
+    except rdfio.RdfSyntaxError as e:
+        raise LoadError(str(e), f"{e.source}:{e.line}:{e.column}: {e.zh}",
+                        source=e.source, line=e.line, column=e.column) from e
 
 
-def _max_depth() -> int:
+def rdf_files(paths: Iterable[str | Path]) -> list[Path]:
+    """The RDF files named by ``paths`` (``registry.rdfio.rdf_files``); a missing path is a :class:`LoadError`."""
     try:
-        from .config import Settings
-
-        return int(Settings().max_nesting_depth)
-    except Exception:
-        from .validation.limits import DEFAULT_MAX_DEPTH
-
-        return DEFAULT_MAX_DEPTH
+        return rdfio.rdf_files(paths)
+    except rdfio.NoSuchPath as e:
+        raise LoadError(e.en, e.zh, **e.details) from None
 
 
 def _progress(iterable, total, desc, enabled):
@@ -169,7 +112,8 @@ def load_paths(
     say = log or (lambda _m: None)
     files = rdf_files(paths)
     if not files:
-        raise LoadError("no RDF files found in " + ", ".join(map(str, paths)))
+        raise LoadError("no RDF files found in " + ", ".join(map(str, paths)),
+                        "未找到 RDF 文件：" + "、".join(map(str, paths)))
     sizes = [f.stat().st_size for f in files]
     if progress is None:
         progress = sys.stderr.isatty() and sum(sizes) > PROGRESS_THRESHOLD * 60
@@ -211,8 +155,7 @@ def load_paths(
                 for t in items.pop(g):  # Triples (validated input) or default-graph Quads (trusted)
                     yield quad(t.subject, t.predicate, t.object, node)
 
-        store.bulk_load_quads(quads(), graphs, size_hint=n) if _takes_size_hint(store) else \
-            store.bulk_load_quads(quads(), graphs)
+        store.bulk_load_quads(quads(), graphs, size_hint=n)
     else:
         store.write(GraphWrite(replace={g: [t if type(t) is ox.Triple else t.triple for t in ts]
                                         for g, ts in items.items()}))
@@ -232,18 +175,12 @@ def _no_cyclic_gc():
             gc.enable()
 
 
-def _takes_size_hint(store: RegistryStore) -> bool:
-    import inspect
-
-    return "size_hint" in inspect.signature(store.bulk_load_quads).parameters
-
-
 def _validate(parsed: dict[str, list[ox.Triple]], store: RegistryStore, lang: str) -> None:
     try:
         from .validation import Validator
     except ImportError as e:  # the validation package is part of the project; missing = broken install
         raise LoadError("validation is not available (registry.validation missing); "
-                        "use --no-validate only for trusted input") from e
+                        "use --no-validate only for trusted input", kind=Kind.INTERNAL) from e
     report = Validator().validate(parsed, store=store)
     if not report.conforms:
         raise LoadRefused("the input does not conform to the registry's shapes; nothing was loaded:\n"

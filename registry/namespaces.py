@@ -35,6 +35,7 @@ Path pattern under ``BASE`` (see README, "Identifiers"):
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, XSD
 
@@ -93,3 +94,36 @@ PREFIXES: dict[str, str] = {
 def sparql_prefixes() -> str:
     """The PREFIX block for SPARQL queries we write ourselves."""
     return "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items())
+
+
+# Plain-string namespaces and terms, for pyoxigraph terms and SPARQL text (the rdflib objects above
+# compare unequal to plain strings, so code on pyoxigraph uses these). Defined here only.
+RDF_NS = str(RDF)
+RDFS_NS = str(RDFS)
+OWL_NS = str(OWL)
+XSD_NS = str(XSD)
+SKOS_NS = str(SKOS)
+SH_NS = str(SH)
+DCT_NS = str(DCTERMS)
+DCAT_NS = str(DCAT)
+PROV_NS = str(PROV)
+REG_NS = str(REG)
+SD_NS = str(SD)
+RDF_TYPE = RDF_NS + "type"
+#: ``rdf:type`` as a pyoxigraph term
+RDF_TYPE_NODE = ox.NamedNode(RDF_TYPE)
+
+
+def curie(iri: str, *, bare: bool = False) -> str:
+    """``prefix:local`` by the longest namespace of :data:`PREFIXES` with a non-empty local name.
+
+    Otherwise ``<iri>`` (for reports), or the IRI itself when ``bare`` (JSON-LD contexts).
+    """
+    best = ""
+    name = ""
+    for prefix, ns in PREFIXES.items():
+        if iri.startswith(ns) and len(iri) > len(ns) and len(ns) > len(best):
+            best, name = ns, prefix
+    if best:
+        return f"{name}:{iri[len(best):]}"
+    return iri if bare else f"<{iri}>"

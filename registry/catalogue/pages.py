@@ -16,8 +16,7 @@ from . import labels as L
 from .queries import CB, C, DCT, OWL, RDFS, REG, SH, SKOS, SiteData
 from .rdf import PREFIXES, _c
 
-RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-RDF_TYPE = RDF + "type"
+from ..namespaces import RDF_NS as RDF, RDF_TYPE  # noqa: E402,I001
 PAGE_SIZE = 100
 
 STATUS_KEYS = {REG + "status" + k.capitalize(): k for k in

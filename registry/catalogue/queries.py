@@ -19,13 +19,7 @@ import pyoxigraph as ox
 from ..namespaces import CB, sparql_prefixes
 from ..store import RegistryStore
 
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-SH = "http://www.w3.org/ns/shacl#"
-DCT = "http://purl.org/dc/terms/"
-REG = "http://purl.org/linked-data/registry#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+from ..namespaces import DCT_NS as DCT, OWL_NS as OWL, RDF_TYPE, RDFS_NS as RDFS, REG_NS as REG, SH_NS as SH, SKOS_NS as SKOS  # noqa: E501,I001
 
 C = str(CB)
 #: classes the catalogue knows how to show (most specific first: the first match decides the page type)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
-from ..namespaces import PREFIXES
+from ..namespaces import PREFIXES, RDF_TYPE, XSD_NS as XSD, curie  # noqa: I001
 
 HTML = "text/html"
 TURTLE = "text/turtle"
@@ -35,10 +35,8 @@ CONTENT_TYPE = {HTML: "text/html; charset=utf-8", TURTLE: "text/turtle; charset=
                 JSONLD: "application/ld+json; charset=utf-8", RDFXML: "application/rdf+xml; charset=utf-8",
                 NTRIPLES: "application/n-triples; charset=utf-8"}
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 # --- the published JSON-LD context (stable: change only by adding terms) -----------
 CB = PREFIXES["cb"]
@@ -95,11 +93,7 @@ def context_document() -> dict:
 
 
 def _curie(iri: str) -> str:
-    best = None
-    for p, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(iri) > len(ns) and (best is None or len(ns) > len(PREFIXES[best])):
-            best = p
-    return f"{best}:{iri[len(PREFIXES[best]):]}" if best else iri
+    return curie(iri, bare=True)
 
 
 _TERM_OF_ID = {iri: t for t, iri in _ID_TERMS.items()}

@@ -29,7 +29,7 @@ def validate_command(paths, with_, no_shipped, lang, fmt):
 
     Exit status: 0 conforms (warnings allowed), 1 violations, 2 unreadable input.
     """
-    from ..loader import rdf_files
+    from ..rdfio import rdf_files
     from ..validation import RdfSyntaxError, Validator, parse_rdf, parse_rdf_file
 
     sources: dict[str, list] = {}

@@ -15,12 +15,9 @@ import threading
 import pyoxigraph as ox
 
 from ..namespaces import BASE
+from ..namespaces import DCAT_NS as DCAT, DCT_NS as DCT, RDF_TYPE_NODE as RDF_TYPE, SD_NS as SD  # noqa: I001
 
-SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
-DCAT = "http://www.w3.org/ns/dcat#"
-DCT = "http://purl.org/dc/terms/"
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 FORMATS = "http://www.w3.org/ns/formats/"
 

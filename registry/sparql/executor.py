@@ -45,6 +45,11 @@ pathological rdflib parse is bounded by the time limit like the query itself.
 Errors of a query that made SERVICE calls are answered 502 with a fixed text:
 what a remote endpoint said never reaches the client.
 
+Which executor a store gets is the store's own decision (``RegistryStore.query_executor``,
+see ``registry/store/base.py``): the on-disk embedded store returns this pool, every other
+store the default, a :class:`ThreadQueryExecutor`. This module knows no store class: the
+pool is handed a picklable ``open_reader`` and ``run_query`` by the store that builds it.
+
 Other stores (in memory, or a remote SPARQL server) cannot be shared with
 another process: ``ThreadQueryExecutor`` runs their queries in a thread pool
 with the same timeout answer, and passes the timeout on to the remote server
@@ -52,6 +57,8 @@ with the same timeout answer, and passes the timeout on to the remote server
 the background (in-memory stores are for tests and small tools only). For
 these stores the SERVICE guard is the only protection against server-side
 requests (the threads share the server's network), and there is no cheap lane.
+A store error is classified by its kind (``registry.errors``): a timeout
+(``StoreTimeoutError``) answers 503, an upstream failure 502, and so on.
 
 The result-size cap counts solutions (SELECT) or triples (CONSTRUCT/DESCRIBE);
 a result bigger than the cap is refused with 413-style message rather than
@@ -72,11 +79,13 @@ import pickle
 import signal
 import struct
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from ..errors import Kind, RegistryError
 from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
 from .guard import QueryRefused, check_services
 
@@ -104,10 +113,6 @@ class QueryFailed(Exception):
     def __init__(self, status: int, message: str):
         super().__init__(message)
         self.status = status
-
-
-class _TooLarge(Exception):
-    pass
 
 
 # row separators in pyoxigraph's serialisations (they cannot occur inside a value:
@@ -146,10 +151,16 @@ class _CappedWriter(io.RawIOBase):
         return len(b)
 
 
-def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
-    """Run ``job`` on ``store`` (``run_query(store, q, default_graph, named_graphs)``).
+#: ``query(sparql, default_graph, named_graphs)`` -> a pyoxigraph query result
+QueryFunction = Callable[[str, "Sequence[str] | None", "Sequence[str] | None"], object]
 
-    Returns ``(media type, body)``; raises :class:`QueryFailed`. A job whose text may hold
+
+def run_job(job: QueryJob, query: QueryFunction) -> tuple[str, bytes]:
+    """Run ``job`` through ``query(sparql, default_graph, named_graphs)``, capped and serialised.
+
+    Returns ``(media type, body)``; raises :class:`QueryFailed`, or the store's own
+    :class:`~registry.errors.RegistryError` (a remote store's timeout …) for the caller
+    to classify by its kind. A job whose text may hold
     SERVICE is first checked on its parsed form (``guard.check_services``), here, so that in
     the worker processes that (recursive, possibly slow) parse is bounded by the time limit.
     """
@@ -160,7 +171,7 @@ def run_job(store: ox.Store, job: QueryJob, run_query) -> tuple[str, bytes]:
         except QueryRefused as e:
             raise QueryFailed(e.status, str(e)) from None
     try:
-        result = run_query(store, job.query, job.default_graph, job.named_graphs)
+        result = query(job.query, job.default_graph, job.named_graphs)
         if isinstance(result, ox.QueryTriples):
             if job.graph_format is None:
                 raise QueryFailed(406, "this query returns a graph (CONSTRUCT/DESCRIBE) but the request accepts "
@@ -227,8 +238,7 @@ class MemoryMirror:
         self._building = None
 
     def current(self):
-        disk = self.reader.current()
-        gen = self.reader._gen
+        gen, disk = self.reader.snapshot()
         if self._mem_gen == gen:
             return self._mem
         if self._building is None or not self._building.is_alive():
@@ -277,9 +287,13 @@ def drop_network() -> str | None:
         return str(e)
 
 
-def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: bool = False,
+def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_network: bool = False,
                  nice: int = 0) -> None:  # pragma: no cover - child process
     """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``.
+
+    ``open_reader()`` gives the store's snapshot reader (``snapshot() -> (generation, ox.Store)``,
+    ``current() -> ox.Store``); ``run_query(store, sparql, default_graph, named_graphs)`` runs a
+    query with the registry's dataset rules. Both come pickled from the store that built the pool.
 
     With ``isolate_network`` (no SERVICE endpoint is allowed) the worker first leaves the
     network (:func:`drop_network`), before it reads any query; the first reply tells the
@@ -296,9 +310,8 @@ def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: 
         except OSError:
             pass
     conn.send_bytes(pickle.dumps(("net", net)))
-    from ..store.embedded import SnapshotReader, run_query
-
-    reader = MemoryMirror(SnapshotReader(store_dir)) if in_memory else SnapshotReader(store_dir)
+    disk = open_reader()
+    reader = MemoryMirror(disk) if in_memory else disk
     reader.current()
     while True:
         try:
@@ -308,7 +321,7 @@ def _worker_main(conn, store_dir: str, in_memory: bool = True, isolate_network: 
         job: QueryJob = pickle.loads(data)
         try:
             store = reader.current()
-            media, body = run_job(store, job, run_query)
+            media, body = run_job(job, lambda q, dg, ng: run_query(store, q, dg, ng))
             reply = ("ok", media, body)
         except QueryFailed as e:
             reply = ("err", e.status, str(e))
@@ -396,7 +409,10 @@ class _FrameReader:
 
 
 class ProcessQueryPool:
-    """Killable worker processes reading an on-disk store folder (see the module docstring).
+    """Killable worker processes reading an on-disk store's snapshots (see the module docstring).
+
+    Built by the store (``EmbeddedStore.query_pool``): ``open_reader`` (picklable, called in
+    each worker) opens the store's snapshot reader, ``run_query`` runs one query on a snapshot.
 
     Two lanes: ``size`` general workers (with the in-memory mirror) take every query;
     ``cheap_size`` more workers (reading the on-disk snapshot, no mirror: no extra memory)
@@ -405,9 +421,11 @@ class ProcessQueryPool:
     ``isolate_network``: workers run without network access (no SERVICE is allowed).
     """
 
-    def __init__(self, store_dir: str, size: int, in_memory: bool = True, *, cheap_size: int = 1,
-                 isolate_network: bool = False):
-        self.store_dir = str(store_dir)
+    def __init__(self, open_reader: Callable[[], object], run_query: Callable, size: int, in_memory: bool = True,
+                 *, cheap_size: int = 1, isolate_network: bool = False,
+                 preload: Sequence[str] = ()):
+        self.open_reader = open_reader
+        self.run_query = run_query
         self.size = max(1, size)
         self.cheap_size = max(0, cheap_size)
         self.in_memory = in_memory
@@ -415,7 +433,7 @@ class ProcessQueryPool:
         #: None until a worker started; then None (isolated or not asked) or why isolation failed
         self.network_isolation_error: str | None = None
         self._ctx = multiprocessing.get_context("forkserver")
-        self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", "registry.store.embedded",
+        self._ctx.set_forkserver_preload(["pyoxigraph", "registry.sparql.executor", *preload,
                                           "rdflib.plugins.sparql.parser", "rdflib.plugins.sparql.algebra"])
         self._lock = threading.Lock()
         # the general lane runs at a lower CPU priority when there is a cheap lane to protect
@@ -430,7 +448,8 @@ class ProcessQueryPool:
     def _spawn(self, lane: _Lane) -> _Worker:
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(target=_worker_main,
-                                 args=(child, self.store_dir, lane.in_memory, self.isolate_network, lane.nice),
+                                 args=(child, self.open_reader, self.run_query, lane.in_memory,
+                                       self.isolate_network, lane.nice),
                                  daemon=True, name=f"registry-sparql-worker-{lane.name}")
         proc.start()
         child.close()
@@ -581,39 +600,40 @@ def _hand_over(fut, w, pool):
 
 
 class ThreadQueryExecutor:
-    """Queries of stores that cannot be opened by another process (in memory, remote)."""
+    """Queries of stores that cannot be opened by another process (in memory, remote).
 
-    def __init__(self, store, size: int = 8):
-        self.store = store
+    ``query(sparql, *, default_graph, named_graphs, timeout)`` is the store's own
+    ``RegistryStore.query``; this is the default of ``RegistryStore.query_executor``.
+    """
+
+    def __init__(self, query: Callable[..., object], size: int = 8):
+        self.query = query
         self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="sparql-query")
 
     def _run(self, job: QueryJob, timeout: float):
         # pyoxigraph result objects must be dropped in the thread that made them: answer with
         # plain tuples, never with an exception whose traceback still references them
-        store = self.store
+        query = self.query
+
+        def run(q, dg, ng):
+            return query(q, default_graph=list(dg) if dg else None, named_graphs=list(ng) if ng else None,
+                         timeout=timeout)
+
         failure = None
         try:
-            if hasattr(store, "oxigraph") and getattr(store, "path", "x") is None:
-                from ..store.embedded import run_query
-
-                return ("ok", *run_job(store.oxigraph, job, run_query))
-
-            def remote_query(_s, q, dg, ng):
-                return store.query(q, default_graph=list(dg) if dg else None,
-                                   named_graphs=list(ng) if ng else None, timeout=timeout)
-
-            return ("ok", *run_job(None, job, remote_query))
+            return ("ok", *run_job(job, run))
         except QueryFailed as e:
             failure = ("err", e.status, str(e))
-        except Exception as e:  # e.g. the remote store's StoreError
-            if isinstance(e, TimeoutError) or "Timeout" in type(e).__name__:
-                failure = ("err", 503, f"查询超时 · The query did not finish within the time limit: {e}")
+        except RegistryError as e:  # the store's own error (e.g. the remote store's StoreError), by kind
+            if e.kind == Kind.TIMEOUT:
+                failure = ("err", e.status, f"查询超时 · The query did not finish within the time limit: {e}")
             elif job.service_allowlist is not None:  # the remote server may have called a SERVICE
                 failure = ("err", 502, "联邦查询失败 · The query failed, possibly in a SERVICE call to another "
                                        "endpoint (its answer is not shown).")
             else:
-                failure = ("err", 502 if getattr(store, "kind", "") == "remote" else 500,
-                           f"查询执行失败 · The query failed: {e}")
+                failure = ("err", e.status, f"查询执行失败 · The query failed: {e}")
+        except Exception as e:  # a bug or an unexpected library error: the message says which
+            failure = ("err", 500, f"查询执行失败 · The query failed: {e}")
         return failure
 
     async def run(self, job: QueryJob, timeout: float, cheap: bool = False) -> tuple[str, bytes]:
@@ -630,13 +650,3 @@ class ThreadQueryExecutor:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def make_executor(store, size: int | None = None, in_memory: bool = True, *, cheap_size: int = 1,
-                  isolate_network: bool = False):
-    """The right executor for ``store``: worker processes for the on-disk embedded store."""
-    path = getattr(store, "path", None)
-    if getattr(store, "kind", "") == "embedded" and path is not None:
-        return ProcessQueryPool(str(path), size or os.cpu_count() or 2, in_memory, cheap_size=cheap_size,
-                                isolate_network=isolate_network)
-    return ThreadQueryExecutor(store)

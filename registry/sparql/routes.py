@@ -24,7 +24,7 @@ from ..conneg import negotiate
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
-from .executor import QueryFailed, QueryJob, make_executor
+from .executor import QueryFailed, QueryJob
 from .formats import GRAPH_MEDIA, GRAPH_TYPES, FormatError, choose_formats, graph_format
 from .guard import DEFAULT_MAX_NESTING, QueryRefused, analyse
 from .protocol import ProtocolError, read_request
@@ -79,10 +79,7 @@ class SparqlEndpoint:
         self.store = ctx.store
         allow = tuple(getattr(self.settings, "sparql_service_allowlist", ()) or ())
         self.allowlist = allow
-        self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None,
-                                      getattr(self.settings, "sparql_in_memory", True),
-                                      cheap_size=getattr(self.settings, "sparql_cheap_workers", 1),
-                                      isolate_network=not allow)
+        self.executor = ctx.store.query_executor(self.settings)  # the store decides how queries run
         self.max_nesting = getattr(self.settings, "sparql_max_nesting", DEFAULT_MAX_NESTING)
         self.per_client = getattr(self.settings, "sparql_heavy_per_client", 2)
         self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight

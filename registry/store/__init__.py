@@ -8,9 +8,19 @@ Use :func:`open_store` to get a store from a ``--store`` value:
 
 from __future__ import annotations
 
-from .base import GraphWrite, QueryResult, RegistryStore, StoreError
+from .base import (
+    GraphWrite,
+    QueryExecutor,
+    QueryResult,
+    RegistryStore,
+    StoreError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    StoreUpstreamError,
+)
 
-__all__ = ["GraphWrite", "QueryResult", "RegistryStore", "StoreError", "open_store"]
+__all__ = ["GraphWrite", "QueryExecutor", "QueryResult", "RegistryStore", "StoreError", "StoreTimeoutError",
+           "StoreUnavailableError", "StoreUpstreamError", "open_store"]
 
 
 def open_store(spec: str, *, read_only: bool = False, **options) -> RegistryStore:

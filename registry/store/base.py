@@ -17,15 +17,59 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
+import io
+import itertools
+from typing import TYPE_CHECKING, Protocol, Union
 
 import pyoxigraph as ox
+
+from ..errors import Kind, RegistryError
+
+if TYPE_CHECKING:  # pragma: no cover - types only
+    from ..sparql.executor import QueryJob
 
 QueryResult = Union[ox.QuerySolutions, ox.QueryBoolean, ox.QueryTriples]
 
 
-class StoreError(RuntimeError):
-    """A store operation failed; the message says why in words a person can act on."""
+class StoreError(RegistryError):
+    """A store operation failed; the message says why in words a person can act on.
+
+    ``StoreError(en)`` or ``StoreError(en, zh)``; the kind defaults to ``Unavailable`` (the
+    store cannot do it now), subclasses and ``kind=`` say more precisely what went wrong.
+    """
+
+    kind = Kind.UNAVAILABLE
+
+    def __init__(self, en: str, zh: str | None = None, *, kind: str | None = None, **details):
+        super().__init__(zh or en, en, kind=kind, **details)
+
+
+class StoreTimeoutError(StoreError):
+    """The store did not answer in time (or stopped a query at its own time limit)."""
+
+    kind = Kind.TIMEOUT
+
+
+class StoreUnavailableError(StoreError):
+    """The store (a remote server) cannot be reached or answered with a server error."""
+
+    kind = Kind.UNAVAILABLE
+
+
+class StoreUpstreamError(StoreError):
+    """A remote server refused or failed a request, or answered something unusable."""
+
+    kind = Kind.UPSTREAM
+
+
+class QueryExecutor(Protocol):
+    """Runs the public SPARQL endpoint's queries for one store (see ``RegistryStore.query_executor``)."""
+
+    async def run(self, job: "QueryJob", timeout: float, cheap: bool = False) -> tuple[str, bytes]:
+        """``(media type, body)`` of ``job``, within ``timeout`` seconds; raises ``QueryFailed``."""
+
+    def close(self) -> None:
+        """Stop the executor's threads or processes."""
 
 
 @dataclass
@@ -62,7 +106,6 @@ class RegistryStore(ABC):
         where the implementation can enforce it.
         """
 
-    @abstractmethod
     def query_serialized(
         self,
         sparql: str,
@@ -73,7 +116,41 @@ class RegistryStore(ABC):
         timeout: float | None = None,
         max_results: int | None = None,
     ) -> bytes:
-        """Run a query and return its results serialised (the SPARQL endpoint's hot path)."""
+        """Run a query in this thread and return its results serialised by pyoxigraph.
+
+        For tools, benchmarks and the store contract tests (the same bytes on every store).
+        The public SPARQL endpoint does not use it: its queries go through
+        :meth:`query_executor` (time limit, result caps, worker processes).
+        ``max_results`` bounds a graph result (CONSTRUCT/DESCRIBE): more triples raise
+        :class:`StoreError`.
+        """
+        result = self.query(sparql, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
+        buf = io.BytesIO()
+        if isinstance(result, ox.QueryTriples) and max_results is not None:
+            triples = list(itertools.islice(result, max_results + 1))
+            if len(triples) > max_results:
+                raise StoreError(f"the result has more than {max_results} triples",
+                                 f"结果超过 {max_results} 个三元组", kind=Kind.TOO_LARGE)
+            ox.serialize(triples, buf, result_format)
+        else:
+            result.serialize(buf, result_format)
+        return buf.getvalue()
+
+    def query_executor(self, settings) -> QueryExecutor:
+        """How the public SPARQL endpoint runs queries on this store: the ONE execution path.
+
+        ``settings`` (:class:`registry.config.Settings`) gives the limits and sizes
+        (``sparql_workers``, ``sparql_in_memory``, ``sparql_cheap_workers``,
+        ``sparql_service_allowlist``). The executor's ``run(job, timeout, cheap)`` applies
+        the time limit and the result caps of ``job`` (``registry/sparql/executor.py``).
+
+        Default: a thread pool calling :meth:`query` with the timeout (stores that another
+        process cannot open: in memory, remote; the remote server gets the timeout too).
+        The on-disk embedded store overrides it with killable worker processes.
+        """
+        from ..sparql.executor import ThreadQueryExecutor
+
+        return ThreadQueryExecutor(self.query)
 
     @abstractmethod
     def write(self, change: GraphWrite) -> None:

@@ -38,8 +38,7 @@ pyoxigraph transactions on it directly.
 from __future__ import annotations
 
 import fcntl
-import io
-import itertools
+import functools
 import os
 import shutil
 import threading
@@ -51,7 +50,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from .base import GraphWrite, QueryResult, RegistryStore, StoreError
+from ..errors import Kind
+from .base import GraphWrite, QueryExecutor, QueryResult, RegistryStore, StoreError
 
 #: above this many quads a write uses pyoxigraph's bulk loader (not transactional by itself;
 #: atomicity comes from the snapshot protocol above)
@@ -126,8 +126,17 @@ class SnapshotReader:
         return self._store  # type: ignore[return-value]
 
     def generation(self) -> int:
-        self.current()
-        return self._gen
+        return self.snapshot()[0]
+
+    def snapshot(self) -> tuple[int, ox.Store]:
+        """The current ``(generation, store)``, read together (a writer may publish in between calls)."""
+        key = self._stat_key()
+        if key != self._key:
+            with self._lock:
+                if key != self._key:
+                    self._open(key)
+        with self._lock:
+            return self._gen, self._store  # type: ignore[return-value]
 
     def _open(self, key) -> None:
         for _ in range(20):  # a writer may publish between our stat and read: retry
@@ -228,18 +237,30 @@ class EmbeddedStore(RegistryStore):
         runs public queries in killable worker processes, see ``registry.sparql.executor``)."""
         return run_query(self.oxigraph, sparql, default_graph, named_graphs)
 
-    def query_serialized(self, sparql, result_format, *, default_graph=None, named_graphs=None,
-                         timeout=None, max_results=None) -> bytes:
-        result = self.query(sparql, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
-        buf = io.BytesIO()
-        if isinstance(result, ox.QueryTriples) and max_results is not None:
-            triples = list(itertools.islice(result, max_results + 1))
-            if len(triples) > max_results:
-                raise StoreError(f"the result has more than {max_results} triples")
-            ox.serialize(triples, buf, result_format)
-        else:
-            result.serialize(buf, result_format)
-        return buf.getvalue()
+    def query_executor(self, settings) -> QueryExecutor:
+        """On disk: killable worker processes (:meth:`query_pool`); in memory: the threads of the base."""
+        if self.path is None:
+            return super().query_executor(settings)
+        allow = tuple(settings.sparql_service_allowlist or ())
+        return self.query_pool(settings.sparql_workers or None, in_memory=settings.sparql_in_memory,
+                               cheap_size=settings.sparql_cheap_workers, isolate_network=not allow)
+
+    def query_pool(self, size: int | None = None, *, in_memory: bool = True, cheap_size: int = 1,
+                   isolate_network: bool = False):
+        """A :class:`~registry.sparql.executor.ProcessQueryPool` over this store folder's snapshots.
+
+        ``size`` general workers (default: one per CPU), ``in_memory``: each keeps an in-memory
+        copy of the current snapshot; ``cheap_size`` workers for queries proven cheap;
+        ``isolate_network``: workers drop network access before reading any query.
+        """
+        if self.path is None:
+            raise StoreError("an in-memory store cannot be shared with worker processes",
+                             "内存中的存储无法与查询进程共享", kind=Kind.INTERNAL)
+        from ..sparql.executor import ProcessQueryPool
+
+        return ProcessQueryPool(functools.partial(SnapshotReader, str(self.path)), run_query,
+                                size or os.cpu_count() or 2, in_memory, cheap_size=cheap_size,
+                                isolate_network=isolate_network, preload=[__name__])
 
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         return [q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
@@ -278,7 +299,7 @@ class EmbeddedStore(RegistryStore):
 
     def _apply(self, drop: Sequence[str], quads: Iterable[ox.Quad], n: int) -> None:
         if self.read_only:
-            raise StoreError("this store was opened read-only")
+            raise StoreError("this store was opened read-only", kind=Kind.CONFLICT)
         if self.fault_hook is not None:
             quads = self._hooked(quads)
         if self._mem is not None:

@@ -6,8 +6,9 @@ CONSTRUCT, which every server supports). Every request goes out in the form ever
 ``POST application/x-www-form-urlencoded`` with an explicit ``Accept`` (SPARQL
 JSON for SELECT/ASK, N-Triples for CONSTRUCT/DESCRIBE). Results are parsed with
 pyoxigraph, so callers get exactly the types the embedded store returns, and
-:meth:`RemoteStore.query_serialized` serialises them again with pyoxigraph, so
-the public ``/sparql`` keeps its formats (CSV/TSV included) on any server.
+the public ``/sparql`` (``RegistryStore.query_executor``: threads calling
+:meth:`RemoteStore.query` with the time limit) serialises them again with
+pyoxigraph, so it keeps its formats (CSV/TSV included) on any server.
 
 Writes: a :class:`GraphWrite` becomes ONE update request (``DROP SILENT GRAPH``
 plus ``INSERT DATA`` per item), which the server applies as one transaction: a
@@ -39,7 +40,6 @@ other processes to the same server are not seen (see docs/deployment.md).
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from collections.abc import Iterable, Sequence
@@ -48,7 +48,16 @@ from urllib.parse import urlsplit
 import httpx
 import pyoxigraph as ox
 
-from .base import GraphWrite, QueryResult, RegistryStore, StoreError
+from ..errors import Kind
+from .base import (
+    GraphWrite,
+    QueryResult,
+    RegistryStore,
+    StoreError,
+    StoreTimeoutError,
+    StoreUnavailableError,
+    StoreUpstreamError,
+)
 
 SPARQL_JSON = "application/sparql-results+json"
 #: seconds added to a query's ``timeout`` for the HTTP wait (see _run)
@@ -74,12 +83,7 @@ _PREFIXES = re.compile(r"^\s*(?:(?:#[^\n]*\n)|(?:PREFIX\s+[^\s:]*:\s*<[^>]*>)|(?
 _VIRTUOSO_BNODE_JSON = re.compile(rb'("type":\s*"bnode",\s*"value":\s*")nodeID://')
 
 
-class StoreTimeoutError(StoreError):
-    """The server did not answer in time (or stopped a query at its own time limit)."""
-
-
-class StoreUnavailableError(StoreError):
-    """The server cannot be reached or answered with a server error."""
+__all__ = ["RemoteStore", "StoreError", "StoreTimeoutError", "StoreUnavailableError", "StoreUpstreamError"]
 
 
 def _nt(triples: Sequence[ox.Triple]) -> str:
@@ -190,13 +194,13 @@ class RemoteStore(RegistryStore):
         ``REGISTRY_STORE_PASSWORD`` and ``REGISTRY_STORE_TIMEOUT``.
         """
         if not spec.startswith("sparql:"):
-            raise StoreError(f"not a remote store spec (expected sparql:QUERY_URL[,UPDATE_URL[,STORE_URL]]): {spec}")
+            raise StoreError(f"not a remote store spec (expected sparql:QUERY_URL[,UPDATE_URL[,STORE_URL]]): {spec}", kind=Kind.BAD_REQUEST)
         urls = [u.strip() for u in spec[len("sparql:"):].split(",")]
         if not urls or not urls[0] or len(urls) > 3:
-            raise StoreError(f"expected sparql:QUERY_URL[,UPDATE_URL[,STORE_URL]], got {spec!r}")
+            raise StoreError(f"expected sparql:QUERY_URL[,UPDATE_URL[,STORE_URL]], got {spec!r}", kind=Kind.BAD_REQUEST)
         for u in urls:
             if u and urlsplit(u).scheme not in ("http", "https"):
-                raise StoreError(f"not an http(s) URL in the store spec: {u!r}")
+                raise StoreError(f"not an http(s) URL in the store spec: {u!r}", kind=Kind.BAD_REQUEST)
         query_url = urls[0]
         update_url = urls[1] if len(urls) > 1 and urls[1] else query_url
         store_url = urls[2] if len(urls) > 2 and urls[2] else None
@@ -225,19 +229,19 @@ class RemoteStore(RegistryStore):
         if self._dialect is None:
             self._dialect = "virtuoso" if "virtuoso" in r.headers.get("server", "").lower() else "standard"
         if r.status_code in (401, 403):
-            raise StoreError(f"{what}: the SPARQL server at {url} refused the request ({r.status_code}); "
+            raise StoreUpstreamError(f"{what}: the SPARQL server at {url} refused the request ({r.status_code}); "
                              "check the store user and password (REGISTRY_STORE_USER / REGISTRY_STORE_PASSWORD)")
         if r.status_code >= 500 or r.status_code in (408, 429):
             cls = StoreTimeoutError if r.status_code in (408, 504) or _TIMEOUT_TEXT.search(r.text[:500]) \
                 else StoreUnavailableError
             raise cls(f"{what}: the SPARQL server at {url} answered {r.status_code}: {_snippet(r)}")
         if r.status_code >= 400:
-            raise StoreError(f"{what}: the SPARQL server at {url} answered {r.status_code}: {_snippet(r)}")
+            raise StoreUpstreamError(f"{what}: the SPARQL server at {url} answered {r.status_code}: {_snippet(r)}")
         if r.headers.get("x-sql-state") == "S1TAT":  # Virtuoso "anytime query": partial results
             raise StoreTimeoutError(f"{what}: the SPARQL server stopped the query at its own time limit "
                                     "and returned partial results")
         if r.headers.get("x-sparql-maxrows"):
-            raise StoreError(f"{what}: the SPARQL server cut the result at {r.headers['x-sparql-maxrows']} rows "
+            raise StoreUpstreamError(f"{what}: the SPARQL server cut the result at {r.headers['x-sparql-maxrows']} rows "
                              "(Virtuoso ResultSetMaxRows); raise that limit in virtuoso.ini")
         return r
 
@@ -269,7 +273,7 @@ class RemoteStore(RegistryStore):
         expected = ("application/n-triples", "text/plain") if accept == N_TRIPLES else (SPARQL_JSON, "application/json")
         if ctype not in expected:
             # e.g. Virtuoso answering a malformed query with 200 and an HTML page
-            raise StoreError(f"{what}: the SPARQL server answered with {ctype or 'no content type'} "
+            raise StoreUpstreamError(f"{what}: the SPARQL server answered with {ctype or 'no content type'} "
                              f"instead of {accept}: {_snippet(r)}")
         return r
 
@@ -287,7 +291,7 @@ class RemoteStore(RegistryStore):
             if b"has been cancelled" in r.content[-200:]:
                 # Oxigraph server at its --timeout-s: the answer (already 200) ends with this message
                 raise StoreTimeoutError("the SPARQL server stopped the query at its own time limit") from e
-            raise StoreError(f"the SPARQL server's answer could not be parsed: {e}") from e
+            raise StoreUpstreamError(f"the SPARQL server's answer could not be parsed: {e}") from e
 
     def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None) -> QueryResult:
         form = _check_syntax(sparql)
@@ -296,13 +300,6 @@ class RemoteStore(RegistryStore):
         if isinstance(parsed, list):
             return _as_query_triples(parsed)
         return parsed
-
-    def query_serialized(self, sparql, result_format, *, default_graph=None, named_graphs=None,
-                         timeout=None, max_results=None) -> bytes:
-        result = self.query(sparql, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
-        buf = io.BytesIO()
-        result.serialize(buf, result_format)
-        return buf.getvalue()
 
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         r = self._run(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{_iri(graph)}> {{ ?s ?p ?o }} }}", "CONSTRUCT",
@@ -341,7 +338,7 @@ class RemoteStore(RegistryStore):
 
     def _update(self, text: str, what: str) -> None:
         if self.read_only:
-            raise StoreError("this store is read-only (no update URL was given)")
+            raise StoreError("this store is read-only (no update URL was given)", kind=Kind.CONFLICT)
         self._post(self.update_url, {"update": text}, None, None, what)
 
     def _change_ops(self, change: GraphWrite) -> list[str]:
@@ -434,8 +431,11 @@ class RemoteStore(RegistryStore):
             with self._lock:
                 self._generation += 1
 
-    def bulk_load_quads(self, quads: Iterable[ox.Quad], graphs: Iterable[str]) -> None:
-        """Replace ``graphs`` with ``quads`` in several requests (each item atomic, the load as a whole not)."""
+    def bulk_load_quads(self, quads: Iterable[ox.Quad], graphs: Iterable[str], *, size_hint: int | None = None) -> None:
+        """Replace ``graphs`` with ``quads`` in several requests (each item atomic, the load as a whole not).
+
+        ``size_hint`` is not needed here: requests are cut by triple count as the quads come.
+        """
         by_graph: dict[str, list[ox.Triple]] = {g: [] for g in graphs}
         for q in quads:
             by_graph.setdefault(q.graph_name.value, []).append(q.triple)
@@ -444,7 +444,7 @@ class RemoteStore(RegistryStore):
             for part in self._batches(GraphWrite(replace=by_graph), limit):
                 self.write(part)
         except StoreError as e:
-            raise StoreError(f"bulk load stopped: {e}") from e
+            raise type(e)(f"bulk load stopped: {e.en}", f"批量载入中止：{e.zh}", kind=e.kind, **e.details) from e
 
     def generation(self) -> int:
         return self._generation
@@ -471,7 +471,7 @@ def _is_virtuoso_system(g: str) -> bool:
 def _iri(value: str) -> str:
     """``value`` checked to be safe inside ``<...>`` in a query we build."""
     if any(c in value for c in '<>"{}|^`\\ \n\r\t'):
-        raise StoreError(f"not a valid IRI for a graph name: {value!r}")
+        raise StoreError(f"not a valid IRI for a graph name: {value!r}", kind=Kind.BAD_REQUEST)
     return value
 
 

@@ -16,11 +16,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..namespaces import CB, REG
+from ..namespaces import DCT_NS as DCT, SKOS_NS as SKOS  # noqa: I001
 
 C = str(CB)
 R = str(REG)
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT = "http://purl.org/dc/terms/"
 
 PREFIXES = (f"PREFIX cb: <{C}>\nPREFIX reg: <{R}>\nPREFIX skos: <{SKOS}>\nPREFIX dcterms: <{DCT}>\n")
 

@@ -17,11 +17,11 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..namespaces import CB
+from ..namespaces import RDF_TYPE_NODE as RDF_TYPE
+from ..namespaces import SKOS_NS as SKOS
+from ..rdfio import parse_file, rdf_files
 from ..store import RegistryStore
-from .parse import parse_rdf_file
 
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-SKOS = "http://www.w3.org/2004/02/skos/core#"
 NOTATION = ox.NamedNode(SKOS + "notation")
 
 #: what the shapes read on a referenced IRI
@@ -149,11 +149,9 @@ class ReferenceStore:
 def reference_store(paths: Iterable[str | Path]) -> ReferenceStore:
     """The RDF files under ``paths`` (folders searched recursively; missing paths skipped), one graph per file.
 
-    Raises :class:`~registry.validation.parse.RdfSyntaxError` when a file does not parse.
+    Raises :class:`~registry.rdfio.RdfSyntaxError` when a file does not parse.
     """
-    from ..loader import rdf_files
-
     graphs: dict[str, list[ox.Triple]] = {}
-    for f in rdf_files([p for p in paths if Path(p).exists()]):
-        graphs[Path(f).resolve().as_uri()] = parse_rdf_file(f)
+    for f in rdf_files(paths, missing_ok=True):
+        graphs[Path(f).resolve().as_uri()] = parse_file(f)
     return ReferenceStore(graphs)

@@ -20,7 +20,6 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -98,11 +97,15 @@ def shutdown() -> None:
         _kill(p)
 
 
-def parse_isolated(data: bytes, *, source: str, fmt: ox.RdfFormat,
-                   error: Callable[[str, SyntaxError], Exception]) -> list[ox.Triple]:
-    """Triples of ``data``, parsed in a worker; syntax errors are raised through ``error``.
+class ParserCrashed(Exception):
+    """The worker died while parsing (``registry.validation.parse`` answers it as a syntax error at 1:1)."""
 
-    A worker that dies while parsing raises :class:`~registry.validation.parse.RdfSyntaxError` at 1:1.
+
+def parse_isolated(data: bytes, *, fmt: ox.RdfFormat) -> list[ox.Triple]:
+    """Triples of ``data`` (already checked by ``registry.rdfio.prepare``), parsed in a worker.
+
+    A syntax error is raised as pyoxigraph's ``SyntaxError`` (message, line, column);
+    a worker that dies while parsing raises :class:`ParserCrashed`.
     """
     proc = _acquire()
     media = fmt.media_type.encode()
@@ -115,16 +118,11 @@ def parse_isolated(data: bytes, *, source: str, fmt: ox.RdfFormat,
     except (OSError, EOFError, struct.error):
         _kill(proc)
         _release(None)
-        from .parse import RdfSyntaxError
-
-        zh = "解析器无法处理此内容（解析进程异常终止），已拒绝；请检查内容是否完整、嵌套是否过深"
-        en = ("the parser could not handle this content (the parsing process stopped abnormally); "
-              "refused: check that the content is complete and not nested too deeply")
-        raise RdfSyntaxError(source, 1, 1, f"{zh} · {en}", zh=zh, en=en) from None
+        raise ParserCrashed("the parse worker stopped abnormally") from None
     _release(proc)
     if status:
         msg, lineno, offset, text = json.loads(payload)
         e = SyntaxError(msg if msg is not None else text)
         e.msg, e.lineno, e.offset = msg, lineno, offset
-        raise error(source, e)
+        raise e
     return [q.triple for q in ox.parse(payload, format=ox.RdfFormat.N_QUADS)]

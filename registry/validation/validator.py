@@ -28,7 +28,8 @@ from rdflib.plugins.sparql import prepareQuery
 
 from .. import resources
 from ..items import ItemSplitError, split_items
-from ..namespaces import PREFIXES
+from ..namespaces import PREFIXES, XSD_NS, curie
+from ..namespaces import SKOS_NS as SKOS
 from ..store import RegistryStore
 from .context import context_triples, reference_store
 from .report import ValidationReport, ValidationResult, filtered_report_graph
@@ -37,8 +38,7 @@ DEFAULT_SHAPES = resources.shapes_file()  # packaged or the checkout's (registry
 DEFAULT_REFERENCE = resources.reference_paths()
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+XSD_STRING = XSD_NS + "string"
 PREF_LABEL = SKOS + "prefLabel"
 NOTATION = SKOS + "notation"
 
@@ -106,14 +106,6 @@ def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
             runner.shacl_graph = harvested
         conforms, results_graph, _ = runner.run()
     return conforms, results_graph
-
-
-def curie(iri: str) -> str:
-    best = ""
-    for prefix, ns in PREFIXES.items():
-        if iri.startswith(ns) and len(ns) > len(best):
-            best, name = ns, prefix
-    return f"{name}:{iri[len(best):]}" if best else f"<{iri}>"
 
 
 def to_rdflib(term, bnode_prefix: str):

@@ -10,14 +10,8 @@ import pyoxigraph as ox
 from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
 
-from ..namespaces import REG
-
-RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-XSD = "http://www.w3.org/2001/XMLSchema#"
-DCT = "http://purl.org/dc/terms/"
-OWL = "http://www.w3.org/2002/07/owl#"
-PROV = "http://www.w3.org/ns/prov#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
+from ..namespaces import DCT_NS as DCT, OWL_NS as OWL, PROV_NS as PROV, REG, SKOS_NS as SKOS, XSD_NS as XSD  # noqa: I001
+from ..namespaces import RDF_TYPE_NODE as RDF_TYPE
 
 P_STATUS = ox.NamedNode(str(REG.status))
 P_VERSION_INFO = ox.NamedNode(OWL + "versionInfo")

@@ -20,7 +20,7 @@ import asyncrun
 import pytest
 
 from registry.loader import load_files
-from registry.sparql.executor import ProcessQueryPool, QueryJob
+from registry.sparql.executor import QueryJob
 from registry.store.embedded import EmbeddedStore
 
 uvloop = pytest.importorskip("uvloop")  # the server's loop (uvicorn picks it when installed)
@@ -42,7 +42,7 @@ def shipped_disk_store(tmp_path_factory):
 @pytest.mark.parametrize("in_memory", [True, False])
 def test_large_replies_right_after_start_under_uvloop(shipped_disk_store, in_memory):
     async def main():
-        pool = ProcessQueryPool(str(shipped_disk_store.path), 1, in_memory, cheap_size=0)
+        pool = shipped_disk_store.query_pool(1, in_memory=in_memory, cheap_size=0)
         try:
             pool.start()
             pids = pool.pids()

@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from registry.app import create_app
 from registry.config import Settings
 from registry.loader import load_files
-from registry.sparql.executor import ProcessQueryPool, QueryJob, QueryFailed
+from registry.sparql.executor import QueryJob, QueryFailed
 from registry.store.embedded import EmbeddedStore
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -176,7 +176,7 @@ def test_allow_listed_service_error_body_is_not_echoed(disk_store, recorder):
 
 def test_worker_evaluating_service_directly_cannot_reach_the_network(disk_store, recorder):
     """Defence in depth: bypass the guard (no SERVICE check in the job); the worker has no network."""
-    pool = ProcessQueryPool(str(disk_store.path), 1, in_memory=False, cheap_size=0, isolate_network=True)
+    pool = disk_store.query_pool(1, in_memory=False, cheap_size=0, isolate_network=True)
     try:
         pool.start()
         if pool.network_isolation_error:
@@ -189,7 +189,7 @@ def test_worker_evaluating_service_directly_cannot_reach_the_network(disk_store,
         assert len(recorder.requests) == before
         assert SECRET not in str(info.value)
         # control: the same job in a pool that keeps the network does reach the server
-        open_pool = ProcessQueryPool(str(disk_store.path), 1, in_memory=False, cheap_size=0, isolate_network=False)
+        open_pool = disk_store.query_pool(1, in_memory=False, cheap_size=0, isolate_network=False)
         try:
             with pytest.raises(QueryFailed):
                 asyncrun.run(lambda: open_pool.run(job, 20))
