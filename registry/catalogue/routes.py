@@ -1,8 +1,8 @@
 """Catalogue and linked-data routes: every IRI we mint, catalogue pages, search API, ``/context.jsonld``.
 
 Installed last (``registry/routes_order.py``): the IRI catch-all must not shadow ``/sparql`` or ``/api``.
-Format choice, in order: a file suffix (``.ttl .jsonld .rdf .nt .html``), ``?_mediatype=``
-(or ``?_format=``), then the ``Accept`` header through ``registry.conneg.negotiate``.
+Format and language choice follow ``registry.negotiation`` (suffix → ``?_mediatype=`` →
+``?_format=`` → ``Accept``; ``?lang`` → cookie → ``Accept-Language`` → the default).
 ``*/*`` alone gets Turtle; browsers (which ask for ``text/html``) get the page.
 """
 
@@ -16,15 +16,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ..conneg import negotiate
+from .. import negotiation as neg
 from . import i18n, labels, pages, rdf
 from .pages import View
 from .render import SECTIONS, STATIC, render_page
 from .service import Catalogue, home_context, list_context, search_context, LIST_SECTIONS
 from .urls import LiveUrls
 
-LANG_COOKIE = "lang"
-RDF_TYPES = [rdf.TURTLE, rdf.JSONLD, rdf.RDFXML, rdf.NTRIPLES]
+LANG_COOKIE = neg.LANG_COOKIE
 CATALOGUE_SECTIONS = set(SECTIONS) - {""}
 
 
@@ -46,28 +45,14 @@ def _not_modified(request: Request, etag: str, last_modified: float) -> bool:
     return False
 
 
-def choose_media(request: Request, suffix: str | None, offered: list[str]) -> tuple[str | None, bool]:
-    """(media type or None for 406, explicit?) for this request."""
-    if suffix:
-        mt = rdf.HTML if suffix == "html" else rdf.SUFFIXES.get(suffix)
-        return (mt if mt in offered else None), True
-    qp = request.query_params
-    if "_mediatype" in qp:
-        mt = qp["_mediatype"].split(";")[0].strip().lower()
-        mt = rdf.ALIASES.get(mt, mt)
-        return (mt if mt in offered else None), True
-    if "_format" in qp:
-        mt = rdf.TOKENS.get(qp["_format"].strip().lower())
-        return (mt if mt in offered else None), True
-    all_offers = [m for m in rdf.OFFERED if rdf.ALIASES.get(m, m) in offered]
-    default = rdf.TURTLE if rdf.TURTLE in offered else offered[0]
-    mt = negotiate(request.headers.get("accept"), all_offers, default=default)
-    return (rdf.ALIASES.get(mt, mt) if mt else None), False
+def choose_media(request: Request, suffix: str | None, offers) -> neg.Choice:
+    """The representation of this request among ``offers`` (``.offer`` None: 406)."""
+    return neg.choose_for(request, offers, suffix=suffix, default=neg.TURTLE if neg.TURTLE in offers else None)
 
 
-def not_acceptable(offered: list[str]) -> Response:
+def not_acceptable(offers) -> Response:
     text = ("406 Not Acceptable — 没有可接受的格式。Supported media types / 支持的格式:\n"
-            + "\n".join(f"  {m}" for m in offered) + "\n"
+            + "\n".join(f"  {o.media_type}" for o in offers) + "\n"
             + "Use the Accept header, a suffix (.ttl .jsonld .rdf .nt .html) or ?_mediatype=.\n")
     return Response(text, status_code=406, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
 
@@ -81,13 +66,12 @@ def install(app: FastAPI, ctx) -> None:
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
     def lang_of(request: Request) -> tuple[str, bool]:
-        q = request.query_params.get("lang")
-        if q:
-            return labels.normalise_lang(q, default_lang), True
-        return labels.normalise_lang(request.cookies.get(LANG_COOKIE), default_lang), False
+        chosen = neg.language_of(request, default_lang)
+        return chosen.lang, chosen.from_query
 
     def finish(request: Request, body: bytes, media: str, last_modified: float, *, links: list[str] = (),
-               set_lang: str | None = None, status: int = 200, vary: str = "Accept, Cookie") -> Response:
+               set_lang: str | None = None, status: int = 200,
+               vary: str = "Accept, " + neg.LANGUAGE_VARY) -> Response:
         etag = _etag(body)
         headers = {"Vary": vary, "ETag": etag, "Last-Modified": formatdate(last_modified, usegmt=True)}
         if links:
@@ -125,7 +109,7 @@ def install(app: FastAPI, ctx) -> None:
     @app.get("/api/search", tags=["catalogue"], summary="Search labels and codes (zh/en), ranked")
     def api_search(request: Request, q: str = "", type: str = "", level: str = "", sector: str = "",
                    status: str = "", lang: str = "", limit: int = 20, offset: int = 0):
-        lang = labels.normalise_lang(lang or request.cookies.get(LANG_COOKIE), default_lang)
+        lang = neg.language_of(request, default_lang).lang
         limit = max(1, min(limit, 200))
         offset = max(0, offset)
         index = cat.search_index()
@@ -145,19 +129,14 @@ def install(app: FastAPI, ctx) -> None:
         return catalogue_or_item(request, path)
 
     def catalogue_or_item(request: Request, path: str) -> Response:
-        path = path.strip("/")
-        suffix = None
-        base, dot, ext = path.rpartition(".")
-        if dot and "/" not in ext and (ext in rdf.SUFFIXES or ext == "html"):
-            path, suffix = base, ext
+        path, suffix = neg.split_suffix(path.strip("/"))
         if path in ("", "index") or path in CATALOGUE_SECTIONS:
             return catalogue_page(request, "" if path == "index" else path, suffix)
         return item(request, path, suffix)
 
     def catalogue_page(request: Request, path: str, suffix: str | None) -> Response:
-        media, _ = choose_media(request, suffix, [rdf.HTML])
-        if media is None:
-            return not_acceptable([rdf.HTML])
+        if choose_media(request, suffix, [neg.HTML]).offer is None:
+            return not_acceptable([neg.HTML])
         lang, set_lang = lang_of(request)
         site = cat.site()
         v = View(site, lang)
@@ -184,8 +163,7 @@ def install(app: FastAPI, ctx) -> None:
         return not_found(request, lang, None)
 
     def not_found(request: Request, lang: str, missing: str | None) -> Response:
-        media, _ = choose_media(request, None, [rdf.HTML, "text/plain"])
-        if media == "text/plain" or media is None:
+        if choose_media(request, None, [neg.HTML, neg.TEXT]).offer is not neg.HTML:
             return Response(f"404 Not Found — 注册库中没有这个标识符 / the registry has no such identifier: {missing}\n",
                             status_code=404, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
         body = cat.not_found_html(lang, LiveUrls(cat.iris, lang), missing)
@@ -198,10 +176,10 @@ def install(app: FastAPI, ctx) -> None:
         if found is None:
             return not_found(request, lang, iri or path)
         graph, graph_triples, rdf_triples = found
-        offered = [rdf.HTML] + RDF_TYPES
-        media, _ = choose_media(request, suffix, offered)
-        if media is None:
-            return not_acceptable(offered)
+        offer = choose_media(request, suffix, neg.ITEM).offer
+        if offer is None:
+            return not_acceptable(neg.ITEM)
+        media = offer.media_type
         urls = LiveUrls(cat.iris, lang)
         links = [f'<{urls.iri(iri, s)}>; rel="alternate"; type="{mt}"' for s, mt in rdf.SUFFIXES.items()]
         links.append(f'<{urls.iri(iri, "html")}>; rel="alternate"; type="text/html"')

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..conneg import negotiate
+from .. import formats as rdf_formats
+from ..negotiation import negotiate
 
 #: media type -> pyoxigraph format name, for SELECT/ASK (first = default)
 RESULTS_TYPES: dict[str, str] = {
@@ -21,25 +22,15 @@ RESULTS_TYPES: dict[str, str] = {
     "application/xml": "XML",
     "text/xml": "XML",
 }
-#: media type -> pyoxigraph format name, for CONSTRUCT/DESCRIBE (first = default)
+#: media type -> RDF syntax name, for CONSTRUCT/DESCRIBE (first = default): the shared table
 GRAPH_TYPES: dict[str, str] = {
-    "text/turtle": "TURTLE",
-    "application/n-triples": "N_TRIPLES",
-    "application/ld+json": "JSON_LD",
-    "application/rdf+xml": "RDF_XML",
-    "application/trig": "TRIG",
-    "application/n-quads": "N_QUADS",
-    "application/x-turtle": "TURTLE",
-    "text/plain": "N_TRIPLES",
-    "application/json": "JSON_LD",
-    "application/xml": "RDF_XML",
+    **{f.media_type: f.name for f in rdf_formats.FORMATS},
+    **{a: f.name for f in rdf_formats.FORMATS for a in f.aliases},
 }
 #: what each format name is served as
 RESULTS_MEDIA = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
                  "CSV": "text/csv; charset=utf-8", "TSV": "text/tab-separated-values; charset=utf-8"}
-GRAPH_MEDIA = {"TURTLE": "text/turtle; charset=utf-8", "N_TRIPLES": "application/n-triples",
-               "JSON_LD": "application/ld+json", "RDF_XML": "application/rdf+xml",
-               "TRIG": "application/trig", "N_QUADS": "application/n-quads"}
+GRAPH_MEDIA = {f.name: f.content_type for f in rdf_formats.FORMATS}
 
 #: ``format=`` parameter values: short name -> (results format, graph format)
 FORMAT_PARAM: dict[str, tuple[str | None, str | None]] = {
@@ -49,19 +40,8 @@ FORMAT_PARAM: dict[str, tuple[str | None, str | None]] = {
     "srx": ("XML", None),
     "csv": ("CSV", None),
     "tsv": ("TSV", None),
-    "ttl": (None, "TURTLE"),
-    "turtle": (None, "TURTLE"),
-    "nt": (None, "N_TRIPLES"),
-    "ntriples": (None, "N_TRIPLES"),
-    "n-triples": (None, "N_TRIPLES"),
-    "jsonld": (None, "JSON_LD"),
-    "json-ld": (None, "JSON_LD"),
-    "rdf": (None, "RDF_XML"),
-    "rdfxml": (None, "RDF_XML"),
+    **{t: (None, f.name) for f in rdf_formats.FORMATS for t in f.tokens if t not in ("json", "xml")},
     "rdf+xml": (None, "RDF_XML"),
-    "trig": (None, "TRIG"),
-    "nq": (None, "N_QUADS"),
-    "nquads": (None, "N_QUADS"),
 }
 
 RESULTS_OFFERED = list(RESULTS_TYPES)
@@ -119,4 +99,4 @@ def results_format(name: str) -> ox.QueryResultsFormat:
 
 
 def graph_format(name: str) -> ox.RdfFormat:
-    return getattr(ox.RdfFormat, name)
+    return rdf_formats.by_name(name).ox

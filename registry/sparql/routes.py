@@ -20,12 +20,12 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from ..conneg import negotiate
+from .. import negotiation as neg
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
 from .executor import QueryFailed, QueryJob, make_executor
-from .formats import GRAPH_MEDIA, GRAPH_TYPES, FormatError, choose_formats, graph_format
+from .formats import GRAPH_MEDIA, FormatError, choose_formats, graph_format
 from .guard import DEFAULT_MAX_NESTING, QueryRefused, analyse
 from .protocol import ProtocolError, read_request
 
@@ -40,9 +40,9 @@ PREFLIGHT = {
     "access-control-max-age": "86400",
 }
 ALLOW = "GET, HEAD, POST, OPTIONS"
-DESCRIPTION_OFFERED = ["text/html", "text/turtle", "application/ld+json", "application/rdf+xml",
-                       "application/n-triples", "application/trig", "application/n-quads"]
-RDF_OFFERED = DESCRIPTION_OFFERED[1:]
+#: the service and dataset descriptions: RDF (every syntax of the shared table); /sparql also as the HTML query page
+RDF_OFFERS = neg.RDF_DATASET
+DESCRIPTION_OFFERS = (neg.HTML, *RDF_OFFERS)
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent / "templates")),
@@ -59,11 +59,15 @@ def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, accept_default="text/turtle"):
-    media = negotiate(request.headers.get("accept"), RDF_OFFERED, accept_default)
-    if media is None:
-        return error(406, "Not Acceptable; offered: " + ", ".join(RDF_OFFERED))
-    name = GRAPH_TYPES[media]
+def _not_acceptable(offers) -> Response:
+    return error(406, "Not Acceptable; offered: " + ", ".join(o.media_type for o in offers))
+
+
+def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, offer: neg.Offer | None = None):
+    offer = offer or neg.choose_for(request, RDF_OFFERS, default=neg.TURTLE).offer
+    if offer is None:
+        return _not_acceptable(RDF_OFFERS)
+    name = offer.syntax.name
     body = ox.serialize(triples, format=graph_format(name),
                         prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#",
                                   "void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
@@ -146,12 +150,12 @@ class SparqlEndpoint:
 
     async def describe(self, request: Request) -> Response:
         """GET /sparql without a query: the HTML query page, or the service description for RDF."""
-        media = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERED, "text/turtle")
-        if media is None:
-            return error(406, "Not Acceptable; offered: " + ", ".join(DESCRIPTION_OFFERED))
+        offer = neg.choose_for(request, DESCRIPTION_OFFERS, default=neg.TURTLE).offer
+        if offer is None:
+            return _not_acceptable(DESCRIPTION_OFFERS)
         base = _base_url(request)
         endpoint = base + "/sparql"
-        if media == "text/html":
+        if offer is neg.HTML:
             html = _templates.get_template("query.html").render(
                 endpoint=endpoint, void=base + "/.well-known/void", examples=EXAMPLES,
                 timeout=self.settings.sparql_timeout, max_results=self.settings.sparql_max_results,
@@ -159,7 +163,7 @@ class SparqlEndpoint:
             return HTMLResponse(html if request.method != "HEAD" else "",
                                 headers={**CORS, "vary": "Accept"})
         triples = service_description(endpoint, base, federation=bool(self.settings.sparql_service_allowlist))
-        return _rdf_response(request, triples)
+        return _rdf_response(request, triples, offer=offer)
 
     # -- /.well-known/void ------------------------------------------------------------------------
     async def void(self, request: Request) -> Response:

@@ -19,7 +19,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 
-from ..conneg import negotiate
+from .. import formats, negotiation as neg
 from . import feed, rdf, versions
 from .auth import AuthError, User, add_user, authenticate, get_user, new_user_token
 from .service import Workflow, WorkflowError
@@ -29,14 +29,8 @@ log = logging.getLogger("registry.workflow")
 
 bearer = HTTPBearer(auto_error=False, description="API token: `Authorization: Bearer <token>` (`registry users add`)")
 
-RDF_OFFERS = {
-    "text/turtle": ox.RdfFormat.TURTLE,
-    "application/ld+json": ox.RdfFormat.JSON_LD,
-    "application/n-triples": ox.RdfFormat.N_TRIPLES,
-    "application/rdf+xml": ox.RdfFormat.RDF_XML,
-}
-FORMAT_PARAM = {"ttl": "text/turtle", "turtle": "text/turtle", "jsonld": "application/ld+json", "json": "application/ld+json",
-                "nt": "application/n-triples", "rdf": "application/rdf+xml", "xml": "application/rdf+xml", "html": "text/html"}
+#: what the history and the diff answer with (JSON unless HTML is asked for)
+REPORT_OFFERS = (neg.JSON, neg.HTML)
 SUBMISSION_BODY = {
     "requestBody": {
         "required": True,
@@ -136,13 +130,7 @@ def install(app: FastAPI, ctx) -> None:
         return "/" + iri[len(base):] if iri.startswith(base) else iri
 
     def lang_of(request: Request) -> str:
-        lang = request.query_params.get("lang")
-        if lang in ("zh", "en"):
-            return lang
-        al = request.headers.get("accept-language", "")
-        if al.lower().startswith("en"):
-            return "en"
-        return ctx.settings.default_lang
+        return neg.language_of(request, ctx.settings.default_lang).lang
 
     def item_label(item: str, lang: str) -> str:
         """The item's skos:prefLabel in ``lang`` (then the other language, then the IRI)."""
@@ -151,10 +139,11 @@ def install(app: FastAPI, ctx) -> None:
         return by_lang.get(lang) or by_lang.get("en" if lang == "zh" else "zh") or by_lang.get("") or item
 
     def wants_html(request: Request) -> bool:
-        fmt = request.query_params.get("_format")
-        if fmt:
-            return FORMAT_PARAM.get(fmt) == "text/html"
-        return negotiate(request.headers.get("accept"), ["application/json", "text/html"], "application/json") == "text/html"
+        offer = neg.choose_for(request, REPORT_OFFERS).offer
+        if offer is None:
+            raise WorkflowError(406, "无法提供所请求的格式", "none of the requested formats is available",
+                                available=[o.media_type for o in REPORT_OFFERS])
+        return offer is neg.HTML
 
     api = APIRouter(prefix="/api", tags=["workflow"])
 
@@ -328,21 +317,25 @@ def install(app: FastAPI, ctx) -> None:
 
     # --- version IRIs (before the catalogue's catch-all) -----------------------------------
     # HEAD shares the handler but stays out of the OpenAPI document (one operation id per route)
+    @app.api_route("/{item_path:path}/v/{n:int}.{suffix}", methods=["GET", "HEAD"], include_in_schema=False)
     @app.api_route("/{item_path:path}/v/{n:int}", methods=["HEAD"], include_in_schema=False)
     @app.api_route("/{item_path:path}/v/{n:int}", methods=["GET"], tags=["workflow"],
                    summary="An immutable version of an item (条目版本)", response_class=Response)
-    def version(request: Request, item_path: str, n: int):
+    def version(request: Request, item_path: str, n: int, suffix: str | None = None):
+        if suffix is not None and suffix not in neg.SUFFIXES:
+            return _error(404, f"没有这个版本格式后缀：.{suffix}", f"no such version format suffix: .{suffix}")
         item = item_iri(item_path)
         triples = versions.get_version(wf.db, item, n) if 1 <= n <= MAX_ID else None
         if triples is None:
             return _error(404, f"{item} 没有第 {n} 版", f"{item} has no version {n}")
-        fmt = request.query_params.get("_format")
-        offers = ["text/html", *RDF_OFFERS]
-        mt = FORMAT_PARAM.get(fmt) if fmt else negotiate(request.headers.get("accept"), offers, "text/html")
-        if mt is None:
-            return _error(406, "无法提供所请求的格式", "none of the requested formats is available", available=offers)
+        # exactly the rule of item IRIs (registry.catalogue.routes): suffix, ?_mediatype=, ?_format=, Accept
+        offer = neg.choose_for(request, neg.ITEM, suffix=suffix, default=neg.TURTLE).offer
+        if offer is None:
+            return _error(406, "无法提供所请求的格式", "none of the requested formats is available",
+                          available=[o.media_type for o in neg.ITEM])
+        mt = offer.media_type
         # a version never changes: caches may keep it (the HTML also shows the latest version number)
-        headers = {"Vary": "Accept", "Link": f'<{item}>; rel="original", <{served_path(item)}/v/{n}>; rel="memento"',
+        headers = {"Vary": "Accept, " + neg.LANGUAGE_VARY if mt == "text/html" else "Accept", "Link": f'<{item}>; rel="original", <{served_path(item)}/v/{n}>; rel="memento"',
                    "Cache-Control": "public, max-age=86400" if mt == "text/html" else "public, max-age=31536000, immutable"}
         if mt == "text/html":
             from .render import render
@@ -354,7 +347,7 @@ def install(app: FastAPI, ctx) -> None:
             return render("workflow/version.html", request, lang, item=item, item_path=served_path(item),
                           label=item_label(item, lang), n=n, meta=meta, latest=rows[-1]["n"], turtle=turtle,
                           status_name=rdf.STATUS_NAMES.get(meta["status"], meta["status"]), headers=headers)
-        return Response(rdf.serialize(triples, RDF_OFFERS[mt]), media_type=mt, headers=headers)
+        return Response(rdf.serialize(triples, offer.syntax.ox), media_type=offer.syntax.content_type, headers=headers)
 
     # --- ?_versionAt= and ?_view=history on item IRIs ---------------------------------------
     def version_params(request: Request) -> Response:
@@ -363,6 +356,7 @@ def install(app: FastAPI, ctx) -> None:
         rest = urlencode([(k, v) for k, v in qp.multi_items() if k not in ("_versionAt", "_view")])
         if qp.get("_view") == "history":
             return RedirectResponse(f"/api/items{path}/history" + (f"?{rest}" if rest else ""), status_code=303)
+        path, suffix = neg.split_suffix(path)  # /unit/X.ttl?_versionAt=… → /unit/X/v/{n}.ttl
         try:
             item = item_iri(path)
         except WorkflowError as e:
@@ -374,7 +368,8 @@ def install(app: FastAPI, ctx) -> None:
         if n is None:
             return _error(404, f"{item} 在 {qp['_versionAt']} 时没有已发布的版本",
                           f"{item} had no published version at {qp['_versionAt']}")
-        return RedirectResponse(f"{path}/v/{n}" + (f"?{rest}" if rest else ""), status_code=303)
+        return RedirectResponse(f"{path}/v/{n}" + (f".{suffix}" if suffix else "") + (f"?{rest}" if rest else ""),
+                                status_code=303)
 
     app.add_middleware(VersionParamsMiddleware, handler=version_params)
 
