@@ -21,12 +21,14 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import negotiation as neg
+from ..config import Settings
+from ..store import RegistryStore
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
 from .executor import QueryFailed, QueryJob, make_executor
 from .formats import GRAPH_MEDIA, FormatError, choose_formats, graph_format
-from .guard import DEFAULT_MAX_NESTING, QueryRefused, analyse
+from .guard import QueryRefused, analyse
 from .protocol import ProtocolError, read_request
 
 CORS = {
@@ -77,22 +79,27 @@ def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200,
 
 
 class SparqlEndpoint:
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.settings = ctx.settings
-        self.store = ctx.store
-        allow = tuple(getattr(self.settings, "sparql_service_allowlist", ()) or ())
-        self.allowlist = allow
-        self.executor = make_executor(ctx.store, getattr(self.settings, "sparql_workers", 0) or None,
-                                      getattr(self.settings, "sparql_in_memory", True),
-                                      cheap_size=getattr(self.settings, "sparql_cheap_workers", 1),
-                                      isolate_network=not allow)
-        self.max_nesting = getattr(self.settings, "sparql_max_nesting", DEFAULT_MAX_NESTING)
-        self.per_client = getattr(self.settings, "sparql_heavy_per_client", 2)
+    """The SPARQL surface (``/sparql``, ``/.well-known/void``, ``/dumps/*``) of one store; see :meth:`mount`."""
+
+    def __init__(self, settings: Settings, store: RegistryStore):
+        self.settings = settings
+        self.store = store
+        self.allowlist = tuple(settings.sparql_service_allowlist)
+        self.executor = make_executor(store, settings.sparql_workers or None, settings.sparql_in_memory,
+                                      cheap_size=settings.sparql_cheap_workers, isolate_network=not self.allowlist)
+        self.max_nesting = settings.sparql_max_nesting
+        self.per_client = settings.sparql_heavy_per_client
         self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight
-        self.stats = StatsCache(ctx.store)
-        self.dumps = DumpCache(ctx.store)
-        self._void_cache: dict = {}
+        self.stats = StatsCache(store)
+        self.dumps = DumpCache(store)
+
+    def mount(self, app) -> None:
+        """Add the routes to ``app`` (the factory also puts :class:`SparqlFastPath` in front of ``/sparql``)."""
+        methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
+        app.add_route("/sparql", self.handle, methods=methods, include_in_schema=False)
+        app.add_route("/sparql/", self.handle, methods=methods, include_in_schema=False)
+        app.add_route("/.well-known/void", self.void, methods=["GET", "HEAD", "OPTIONS"], include_in_schema=False)
+        app.add_route("/dumps/{name}", self.dump, methods=["GET", "HEAD"], include_in_schema=False)
 
     def close(self) -> None:
         self.executor.close()
@@ -122,7 +129,7 @@ class SparqlEndpoint:
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       getattr(s, "sparql_max_result_bytes", 64 * 1024 * 1024),
+                       s.sparql_max_result_bytes,
                        self.allowlist if analysis.needs_service_check else None)
         client = request.client.host if request.client else ""
         heavy = not analysis.cheap
@@ -209,17 +216,3 @@ class SparqlFastPath:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def install(app, ctx) -> None:
-    """Mount the SPARQL endpoint, the dataset description and the dumps on ``app``."""
-    endpoint = SparqlEndpoint(ctx)
-    ctx.sparql = endpoint
-    closers = getattr(ctx, "closers", None)
-    if closers is not None:
-        closers.append(endpoint.close)
-    methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    app.add_route("/sparql", endpoint.handle, methods=methods, include_in_schema=False)
-    app.add_route("/sparql/", endpoint.handle, methods=methods, include_in_schema=False)
-    app.add_route("/.well-known/void", endpoint.void, methods=["GET", "HEAD", "OPTIONS"], include_in_schema=False)
-    app.add_route("/dumps/{name}", endpoint.dump, methods=["GET", "HEAD"], include_in_schema=False)
