@@ -80,19 +80,22 @@ def error_response(request: Request, e: RegistryError) -> Response:
 def install_error_handlers(app: FastAPI) -> None:
     """Map every RegistryError (and, until the workflow re-roots them, its two status-carrying classes)."""
     app.add_exception_handler(RegistryError, error_response)
-    for legacy in _LEGACY:
+    for legacy in _legacy_classes():
         app.add_exception_handler(legacy, lambda request, e: error_response(request, from_legacy(e)))
 
 
-# transition: the workflow's WorkflowError/AuthError carry an HTTP status (Track STATE re-roots them)
-from .workflow.auth import AuthError  # noqa: E402
-from .workflow.service import WorkflowError  # noqa: E402
+def _legacy_classes() -> tuple[type, ...]:
+    """Transition: the workflow's WorkflowError/AuthError carry an HTTP status (Track STATE re-roots them)."""
+    from .workflow.auth import AuthError
+    from .workflow.service import WorkflowError
 
-_LEGACY = tuple(c for c in (WorkflowError, AuthError) if not issubclass(c, RegistryError))
+    return tuple(c for c in (WorkflowError, AuthError) if not issubclass(c, RegistryError))
 
 
-def from_legacy(e: WorkflowError | AuthError) -> RegistryError:
+def from_legacy(e: Exception) -> RegistryError:
     """A status-carrying workflow error as a RegistryError of the kind of that status."""
+    from .workflow.service import WorkflowError
+
     details = {}
     if isinstance(e, WorkflowError):
         details = dict(e.extra)

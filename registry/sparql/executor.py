@@ -77,6 +77,7 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
+from .errors import QueryFailed  # noqa: F401 (defined with the endpoint's other refusals)
 from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
 from .guard import QueryRefused, check_services
 
@@ -96,14 +97,6 @@ class QueryJob:
     max_bytes: int
     #: None: the text cannot contain SERVICE (guard pre-check); else the allow-list to check the parsed query against
     service_allowlist: tuple[str, ...] | None = None
-
-
-class QueryFailed(Exception):
-    """The query did not produce an answer; ``status`` and the message go to the client."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class _TooLarge(Exception):

@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from .. import formats as rdf_formats
 from ..negotiation import negotiate
+from .errors import FormatError, Kind
 
 #: media type -> pyoxigraph format name, for SELECT/ASK (first = default)
 RESULTS_TYPES: dict[str, str] = {
@@ -48,12 +49,6 @@ RESULTS_OFFERED = list(RESULTS_TYPES)
 GRAPH_OFFERED = list(GRAPH_TYPES)
 
 
-class FormatError(ValueError):
-    """An unknown ``format`` value (400) or an unsatisfiable Accept header (406)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 _CHOICES: dict = {}
@@ -84,12 +79,12 @@ def negotiate_formats(accept: str | None, format_param: str | None) -> tuple[str
         mt = key.split(";")[0].strip()
         if mt in RESULTS_TYPES or mt in GRAPH_TYPES:
             return RESULTS_TYPES.get(mt), GRAPH_TYPES.get(mt)
-        raise FormatError(400, f"unknown format {format_param!r}; use one of "
+        raise FormatError(Kind.BAD_REQUEST, f"unknown format {format_param!r}; use one of "
                           + ", ".join(sorted(FORMAT_PARAM)) + " or a media type")
     r = negotiate(accept, RESULTS_OFFERED, "application/sparql-results+json")
     g = negotiate(accept, GRAPH_OFFERED, "text/turtle")
     if r is None and g is None:
-        raise FormatError(406, "none of the accepted media types can be produced; SELECT/ASK: "
+        raise FormatError(Kind.NOT_ACCEPTABLE, "none of the accepted media types can be produced; SELECT/ASK: "
                           + ", ".join(RESULTS_OFFERED[:4]) + "; CONSTRUCT/DESCRIBE: " + ", ".join(GRAPH_OFFERED[:6]))
     return (RESULTS_TYPES[r] if r else None), (GRAPH_TYPES[g] if g else None)
 

@@ -26,10 +26,12 @@ from ..store import RegistryStore
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
-from .executor import QueryFailed, QueryJob, make_executor
-from .formats import GRAPH_MEDIA, FormatError, choose_formats, graph_format
-from .guard import QueryRefused, analyse
-from .protocol import ProtocolError, read_request
+from ..errors import Kind, NotAcceptable, NotFound, RegistryError, TooManyRequests
+from ..web import error_text
+from .executor import QueryJob, make_executor
+from .formats import GRAPH_MEDIA, choose_formats, graph_format
+from .guard import analyse
+from .protocol import read_request
 
 CORS = {
     "access-control-allow-origin": "*",
@@ -52,9 +54,15 @@ _templates = jinja2.Environment(
 )
 
 
-def error(status: int, message: str, extra: dict | None = None) -> Response:
-    headers = {**CORS, "vary": "Accept", **(extra or {})}
-    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+def refuse(e: RegistryError) -> Response:
+    """The SPARQL surface's answer to a refusal: ``中文 · English`` as plain text, CORS, and the
+    headers its kind calls for (``Allow`` for a method, ``Retry-After`` for a busy or timed-out endpoint)."""
+    headers = {**CORS, "vary": "Accept"}
+    if e.kind == Kind.NOT_ALLOWED:
+        headers["allow"] = ALLOW
+    elif e.kind in (Kind.TIMEOUT, Kind.UNAVAILABLE) and "retry_after" not in e.details:
+        headers["retry-after"] = "5"
+    return error_text(e, headers)
 
 
 def _base_url(request: Request) -> str:
@@ -62,7 +70,7 @@ def _base_url(request: Request) -> str:
 
 
 def _not_acceptable(offers) -> Response:
-    return error(406, "Not Acceptable; offered: " + ", ".join(o.media_type for o in offers))
+    return refuse(NotAcceptable("无法提供所请求的格式", "Not Acceptable; offered: " + ", ".join(o.media_type for o in offers)))
 
 
 def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, offer: neg.Offer | None = None):
@@ -106,43 +114,34 @@ class SparqlEndpoint:
 
     # -- /sparql --------------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
-        method = request.method
-        if method == "OPTIONS":
+        if request.method == "OPTIONS":
             return Response(status_code=204, headers=PREFLIGHT)
-        s = self.settings
         try:
-            req = await read_request(request, s.sparql_max_query_bytes)
-        except ProtocolError as e:
-            extra = {"allow": ALLOW} if e.status == 405 else None
-            return error(e.status, str(e), extra)
+            return await self._query(request)
+        except RegistryError as e:
+            return refuse(e)
+
+    async def _query(self, request: Request) -> Response:
+        s = self.settings
+        req = await read_request(request, s.sparql_max_query_bytes)
         if req.query is None:
             return await self.describe(request)
-        try:
-            rf, gf = choose_formats(request.headers.get("accept"), req.format)
-        except FormatError as e:
-            return error(e.status, str(e))
-        try:
-            analysis = analyse(req.query, self.max_nesting)
-        except QueryRefused as e:
-            return error(e.status, str(e))
+        rf, gf = choose_formats(request.headers.get("accept"), req.format)
+        analysis = analyse(req.query, self.max_nesting)
         timeout = s.sparql_timeout
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       s.sparql_max_result_bytes,
-                       self.allowlist if analysis.needs_service_check else None)
+                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None)
         client = request.client.host if request.client else ""
         heavy = not analysis.cheap
         if heavy:
             if self.per_client and self._heavy.get(client, 0) >= self.per_client:
-                return error(429, f"并发查询过多 · This client already has {self.per_client} expensive queries "
-                                  "running; wait for them to finish (cheap lookups are not limited).",
-                             {"retry-after": "2"})
+                raise TooManyRequests("并发查询过多", f"This client already has {self.per_client} expensive queries "
+                                      "running; wait for them to finish (cheap lookups are not limited).", retry_after=2)
             self._heavy[client] = self._heavy.get(client, 0) + 1
         try:
             media, body = await self.executor.run(job, timeout, cheap=analysis.cheap)
-        except QueryFailed as e:
-            return error(e.status, str(e), {"retry-after": "5"} if e.status == 503 else None)
         finally:
             if heavy:
                 n = self._heavy.get(client, 1) - 1
@@ -150,7 +149,7 @@ class SparqlEndpoint:
                     self._heavy[client] = n
                 else:
                     self._heavy.pop(client, None)
-        if method == "HEAD":
+        if request.method == "HEAD":
             return Response(b"", media_type=media,
                             headers={**CORS, "vary": "Accept", "content-length": str(len(body))})
         return Response(body, media_type=media, headers={**CORS, "vary": "Accept"})
@@ -185,7 +184,7 @@ class SparqlEndpoint:
     async def dump(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in DUMPS:
-            return error(404, "没有这个转储 · No such dump; available: " + ", ".join(DUMPS))
+            return refuse(NotFound("没有这个转储", "No such dump; available: " + ", ".join(DUMPS)))
         loop = asyncio.get_running_loop()
         path, gen = await loop.run_in_executor(None, self.dumps.path_for, name)
         etag = f'"{gen}-{name}"'

@@ -335,7 +335,7 @@ def version_params(request: Request) -> Response:
         return _version_params(request, get_ctx(request))
     except RegistryError as e:
         return error_json(e)
-    except (WorkflowError, AuthError) as e:  # transition: until the workflow raises RegistryErrors
+    except (WorkflowError, AuthError) as e:  # transition: until the workflow raises RegistryErrors only
         return error_json(from_legacy(e))
 
 
