@@ -48,6 +48,7 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
+from ..config import Settings
 from .errors import Kind, QueryRefused
 
 _TOKEN = re.compile(
@@ -72,7 +73,8 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 #: "service" where a keyword could start (not inside a longer name)
 _SERVICE_WORD = re.compile(r"(?<![\w\-.:%\u00B7\u00C0-\uFFFF])service", re.IGNORECASE)
 
-DEFAULT_MAX_NESTING = 100
+#: the deepest nesting a query may have unless told otherwise: the setting's default (one place)
+DEFAULT_MAX_NESTING: int = Settings.model_fields["sparql_max_nesting"].default
 
 
 
