@@ -10,30 +10,19 @@ from collections.abc import Sequence
 
 import pyoxigraph as ox
 
+from .. import formats
 from ..namespaces import PREFIXES, RDF_TYPE, XSD_NS as XSD, curie  # noqa: I001
 
 HTML = "text/html"
-TURTLE = "text/turtle"
-JSONLD = "application/ld+json"
-RDFXML = "application/rdf+xml"
-NTRIPLES = "application/n-triples"
+TURTLE = formats.TURTLE.media_type
+JSONLD = formats.JSON_LD.media_type
+RDFXML = formats.RDF_XML.media_type
+NTRIPLES = formats.N_TRIPLES.media_type
 
-#: suffix -> media type (the order is the order of download links)
-SUFFIXES = {"ttl": TURTLE, "jsonld": JSONLD, "rdf": RDFXML, "nt": NTRIPLES}
-MEDIA_SUFFIX = {v: k for k, v in SUFFIXES.items()}
-#: media types a client may ask for (aliases map onto what we send)
-OFFERED = [HTML, TURTLE, JSONLD, RDFXML, NTRIPLES, "application/json", "application/xhtml+xml", "text/n3",
-           "application/xml", "text/plain"]
-ALIASES = {"application/json": JSONLD, "application/xhtml+xml": HTML, "text/n3": TURTLE,
-           "application/xml": RDFXML, "text/plain": NTRIPLES}
-FORMAT_NAMES = {TURTLE: "Turtle", JSONLD: "JSON-LD", RDFXML: "RDF/XML", NTRIPLES: "N-Triples", HTML: "HTML"}
-#: ?_format= short tokens
-TOKENS = {"ttl": TURTLE, "turtle": TURTLE, "jsonld": JSONLD, "json-ld": JSONLD, "json": JSONLD, "rdf": RDFXML,
-          "xml": RDFXML, "rdfxml": RDFXML, "nt": NTRIPLES, "ntriples": NTRIPLES, "html": HTML}
-OX_FORMAT = {TURTLE: ox.RdfFormat.TURTLE, RDFXML: ox.RdfFormat.RDF_XML, NTRIPLES: ox.RdfFormat.N_TRIPLES}
-CONTENT_TYPE = {HTML: "text/html; charset=utf-8", TURTLE: "text/turtle; charset=utf-8",
-                JSONLD: "application/ld+json; charset=utf-8", RDFXML: "application/rdf+xml; charset=utf-8",
-                NTRIPLES: "application/n-triples; charset=utf-8"}
+#: suffix -> media type of an item's RDF files (the order is the order of download links)
+SUFFIXES = {f.suffix: f.media_type for f in formats.TRIPLE_FORMATS}
+FORMAT_NAMES = {**{f.media_type: f.label for f in formats.TRIPLE_FORMATS}, HTML: "HTML"}
+CONTENT_TYPE = {**{f.media_type: f.content_type for f in formats.TRIPLE_FORMATS}, HTML: "text/html; charset=utf-8"}
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -201,7 +190,7 @@ def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None
         # compact separators keep json on its C encoder (indent= falls back to pure Python)
         return jsonld_text(doc).encode("utf-8")
     # triples come from the store grouped by subject (its GSPO scan), which is what Turtle needs
-    return ox.serialize(triples, format=OX_FORMAT[media_type], prefixes=PREFIXES)
+    return ox.serialize(triples, format=formats.by_media_type(media_type).ox, prefixes=PREFIXES)
 
 
 def describe(triples: Sequence[ox.Triple], iri: str, by_s: dict | None = None) -> list[ox.Triple]:

@@ -48,7 +48,7 @@ _CHROME: dict = {}
 
 
 def _chrome(name: str, urls, lang: str) -> str:
-    key = (name, lang, urls.static, getattr(urls, "up", ""), getattr(urls, "root_up", ""))
+    key = (name, lang, urls.static, urls.up, urls.root_up)
     html = _CHROME.get(key)
     if html is None:
         html = _CHROME[key] = environment().get_template(name).render(

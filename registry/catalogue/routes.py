@@ -1,8 +1,8 @@
 """Catalogue and linked-data routes: every IRI we mint, catalogue pages, search API, ``/context.jsonld``.
 
-Installed last (``registry/routes_order.py``): the IRI catch-all must not shadow ``/sparql`` or ``/api``.
-Format choice, in order: a file suffix (``.ttl .jsonld .rdf .nt .html``), ``?_mediatype=``
-(or ``?_format=``), then the ``Accept`` header through ``registry.conneg.negotiate``.
+Mounted last by ``create_app``: the IRI catch-all must not shadow ``/sparql`` or ``/api``.
+Format and language choice follow ``registry.negotiation`` (suffix → ``?_mediatype=`` →
+``?_format=`` → ``Accept``; ``?lang`` → cookie → ``Accept-Language`` → the default).
 ``*/*`` alone gets Turtle; browsers (which ask for ``text/html``) get the page.
 """
 
@@ -12,19 +12,19 @@ import hashlib
 import json
 from email.utils import formatdate, parsedate_to_datetime
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from ..conneg import negotiate
-from . import i18n, labels, pages, rdf
+from .. import negotiation as neg
+from ..context import get_catalogue
+from . import i18n, pages, rdf
 from .pages import View
 from .render import SECTIONS, STATIC, render_page
 from .service import Catalogue, home_context, list_context, search_context, LIST_SECTIONS
 from .urls import LiveUrls
 
-LANG_COOKIE = "lang"
-RDF_TYPES = [rdf.TURTLE, rdf.JSONLD, rdf.RDFXML, rdf.NTRIPLES]
+LANG_COOKIE = neg.LANG_COOKIE
 CATALOGUE_SECTIONS = set(SECTIONS) - {""}
 
 
@@ -46,173 +46,161 @@ def _not_modified(request: Request, etag: str, last_modified: float) -> bool:
     return False
 
 
-def choose_media(request: Request, suffix: str | None, offered: list[str]) -> tuple[str | None, bool]:
-    """(media type or None for 406, explicit?) for this request."""
-    if suffix:
-        mt = rdf.HTML if suffix == "html" else rdf.SUFFIXES.get(suffix)
-        return (mt if mt in offered else None), True
-    qp = request.query_params
-    if "_mediatype" in qp:
-        mt = qp["_mediatype"].split(";")[0].strip().lower()
-        mt = rdf.ALIASES.get(mt, mt)
-        return (mt if mt in offered else None), True
-    if "_format" in qp:
-        mt = rdf.TOKENS.get(qp["_format"].strip().lower())
-        return (mt if mt in offered else None), True
-    all_offers = [m for m in rdf.OFFERED if rdf.ALIASES.get(m, m) in offered]
-    default = rdf.TURTLE if rdf.TURTLE in offered else offered[0]
-    mt = negotiate(request.headers.get("accept"), all_offers, default=default)
-    return (rdf.ALIASES.get(mt, mt) if mt else None), False
+def choose_media(request: Request, suffix: str | None, offers) -> neg.Choice:
+    """The representation of this request among ``offers`` (``.offer`` None: 406)."""
+    return neg.choose_for(request, offers, suffix=suffix, default=neg.TURTLE if neg.TURTLE in offers else None)
 
 
-def not_acceptable(offered: list[str]) -> Response:
+def not_acceptable(offers) -> Response:
     text = ("406 Not Acceptable — 没有可接受的格式。Supported media types / 支持的格式:\n"
-            + "\n".join(f"  {m}" for m in offered) + "\n"
+            + "\n".join(f"  {o.media_type}" for o in offers) + "\n"
             + "Use the Accept header, a suffix (.ttl .jsonld .rdf .nt .html) or ?_mediatype=.\n")
     return Response(text, status_code=406, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
 
 
-def install(app: FastAPI, ctx) -> None:
-    """Mount the catalogue and linked-data routes on ``app``."""
-    settings = ctx.settings
-    cat = Catalogue(ctx.store, settings.base_iri, getattr(settings, "default_lang", "zh"))
-    ctx.catalogue = cat
-    default_lang = labels.normalise_lang(getattr(settings, "default_lang", "zh"))
+router = APIRouter()
+
+
+def mount_static(app) -> None:
+    """The stylesheets, scripts and fonts of the pages at ``/static``."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
 
-    def lang_of(request: Request) -> tuple[str, bool]:
-        q = request.query_params.get("lang")
-        if q:
-            return labels.normalise_lang(q, default_lang), True
-        return labels.normalise_lang(request.cookies.get(LANG_COOKIE), default_lang), False
 
-    def finish(request: Request, body: bytes, media: str, last_modified: float, *, links: list[str] = (),
-               set_lang: str | None = None, status: int = 200, vary: str = "Accept, Cookie") -> Response:
-        etag = _etag(body)
-        headers = {"Vary": vary, "ETag": etag, "Last-Modified": formatdate(last_modified, usegmt=True)}
-        if links:
-            headers["Link"] = ", ".join(links)
-        if status == 200 and _not_modified(request, etag, last_modified):
-            resp = Response(status_code=304, headers=headers)
-        else:
-            resp = Response(body, status_code=status, media_type=rdf.CONTENT_TYPE.get(media, media), headers=headers)
-        if set_lang:
-            resp.set_cookie(LANG_COOKIE, set_lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
-        return resp
+def lang_of(request: Request, cat: Catalogue) -> tuple[str, bool]:
+    chosen = neg.language_of(request, cat.default_lang)
+    return chosen.lang, chosen.from_query
 
-    def html_page(request: Request, template: str, context: dict, lang: str, set_lang: bool,
-                  last_modified: float | None = None) -> Response:
-        urls = LiveUrls(cat.iris, lang)
-        q = {k: v for k, v in request.query_params.items() if k != "lang"}
-        context = {"query": q, **context}
-        body = render_page(template, lang=lang, urls=urls, **context).encode("utf-8")
-        return finish(request, body, rdf.HTML, last_modified or cat.site().built_at,
-                      set_lang=lang if set_lang else None)
 
-    def page_no(request: Request) -> int:
-        try:
-            return max(1, int(request.query_params.get("page", "1")))
-        except ValueError:
-            return 1
+def finish(request: Request, body: bytes, media: str, last_modified: float, *, links: list[str] = (),
+           set_lang: str | None = None, status: int = 200, vary: str = "Accept, " + neg.LANGUAGE_VARY) -> Response:
+    etag = _etag(body)
+    headers = {"Vary": vary, "ETag": etag, "Last-Modified": formatdate(last_modified, usegmt=True)}
+    if links:
+        headers["Link"] = ", ".join(links)
+    if status == 200 and _not_modified(request, etag, last_modified):
+        resp = Response(status_code=304, headers=headers)
+    else:
+        resp = Response(body, status_code=status, media_type=rdf.CONTENT_TYPE.get(media, media), headers=headers)
+    if set_lang:
+        resp.set_cookie(LANG_COOKIE, set_lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return resp
 
-    @app.get("/context.jsonld", include_in_schema=False)
-    def context_jsonld(request: Request):
-        body = json.dumps(rdf.context_document(), ensure_ascii=False, indent=1).encode("utf-8")
-        resp = finish(request, body, rdf.JSONLD, cat.site().built_at, vary="Accept")
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        return resp
 
-    @app.get("/api/search", tags=["catalogue"], summary="Search labels and codes (zh/en), ranked")
-    def api_search(request: Request, q: str = "", type: str = "", level: str = "", sector: str = "",
-                   status: str = "", lang: str = "", limit: int = 20, offset: int = 0):
-        lang = labels.normalise_lang(lang or request.cookies.get(LANG_COOKIE), default_lang)
-        limit = max(1, min(limit, 200))
-        offset = max(0, offset)
-        index = cat.search_index()
-        hits = index.search(q, type=type or None, level=level or None, sector=sector or None,
-                            status=status or None, lang=lang) if q.strip() else []
-        urls = LiveUrls(cat.iris, lang)
-        results = [dict(h, url=urls.iri(h["iri"])) for h in hits[offset:offset + limit]]
-        return JSONResponse({"query": q, "lang": lang, "total": len(hits), "offset": offset, "limit": limit,
-                             "results": results}, headers={"Access-Control-Allow-Origin": "*"})
+def html_page(request: Request, cat: Catalogue, template: str, context: dict, lang: str, set_lang: bool,
+              last_modified: float | None = None) -> Response:
+    urls = LiveUrls(cat.iris, lang)
+    q = {k: v for k, v in request.query_params.items() if k != "lang"}
+    context = {"query": q, **context}
+    body = render_page(template, lang=lang, urls=urls, **context).encode("utf-8")
+    return finish(request, body, rdf.HTML, last_modified or cat.site().built_at, set_lang=lang if set_lang else None)
 
-    @app.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
-    def home(request: Request):
-        return catalogue_or_item(request, "")
 
-    @app.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
-    def catch_all(request: Request, path: str):
-        return catalogue_or_item(request, path)
+def page_no(request: Request) -> int:
+    try:
+        return max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        return 1
 
-    def catalogue_or_item(request: Request, path: str) -> Response:
-        path = path.strip("/")
-        suffix = None
-        base, dot, ext = path.rpartition(".")
-        if dot and "/" not in ext and (ext in rdf.SUFFIXES or ext == "html"):
-            path, suffix = base, ext
-        if path in ("", "index") or path in CATALOGUE_SECTIONS:
-            return catalogue_page(request, "" if path == "index" else path, suffix)
-        return item(request, path, suffix)
 
-    def catalogue_page(request: Request, path: str, suffix: str | None) -> Response:
-        media, _ = choose_media(request, suffix, [rdf.HTML])
-        if media is None:
-            return not_acceptable([rdf.HTML])
-        lang, set_lang = lang_of(request)
-        site = cat.site()
-        v = View(site, lang)
-        urls = LiveUrls(cat.iris, lang)
-        t = i18n.translator(lang)
-        if path == "":
-            return html_page(request, "home.html", home_context(v, urls), lang, set_lang)
-        if path == "standards":
-            qp = request.query_params
-            p = pages.standards_list(v, qp.get("sector") or None, qp.get("level") or None, qp.get("status") or None)
-            return html_page(request, "standards.html", {"p": p, "kind": "standards", "here": "standards",
-                                                         "crumbs": [{"href": None, "label": t("nav.standards")}]},
-                             lang, set_lang)
-        if path == "search":
-            qp = request.query_params
-            filters = {k: qp.get(k) or None for k in ("type", "level", "sector", "status")}
-            c = search_context(cat.search_index(), v, urls, qp.get("q", ""), filters, page_no(request))
-            c["crumbs"] = [{"href": None, "label": t("nav.search")}]
-            return html_page(request, "search.html", c, lang, set_lang)
-        if path in LIST_SECTIONS:
-            c = list_context(v, path, page_no(request), cat.iris.base)
-            c["crumbs"] = [{"href": None, "label": c["heading_text"]}]
-            return html_page(request, "list.html", c, lang, set_lang)
-        return not_found(request, lang, None)
+@router.get("/context.jsonld", include_in_schema=False)
+def context_jsonld(request: Request, cat: Catalogue = Depends(get_catalogue)):
+    body = json.dumps(rdf.context_document(), ensure_ascii=False, indent=1).encode("utf-8")
+    resp = finish(request, body, rdf.JSONLD, cat.site().built_at, vary="Accept")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp
 
-    def not_found(request: Request, lang: str, missing: str | None) -> Response:
-        media, _ = choose_media(request, None, [rdf.HTML, "text/plain"])
-        if media == "text/plain" or media is None:
-            return Response(f"404 Not Found — 注册库中没有这个标识符 / the registry has no such identifier: {missing}\n",
-                            status_code=404, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
-        body = cat.not_found_html(lang, LiveUrls(cat.iris, lang), missing)
-        return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
-    def item(request: Request, path: str, suffix: str | None) -> Response:
-        lang, set_lang = lang_of(request)
-        iri = cat.iris.iri_of(path)
-        found = cat.locate(iri) if iri else None
-        if found is None:
-            return not_found(request, lang, iri or path)
-        graph, graph_triples, rdf_triples = found
-        offered = [rdf.HTML] + RDF_TYPES
-        media, _ = choose_media(request, suffix, offered)
-        if media is None:
-            return not_acceptable(offered)
-        urls = LiveUrls(cat.iris, lang)
-        links = [f'<{urls.iri(iri, s)}>; rel="alternate"; type="{mt}"' for s, mt in rdf.SUFFIXES.items()]
-        links.append(f'<{urls.iri(iri, "html")}>; rel="alternate"; type="text/html"')
-        links.append(f'<{iri}>; rel="canonical"')
-        lm = cat.last_modified(iri, graph)
-        if media == rdf.HTML:
-            # a page also shows labels of other items: it may change whenever the store does
-            lm = max(lm, cat.site().built_at)
-            body = cat.item_html(iri, graph_triples, rdf_triples, lang, urls, page_no(request)).encode("utf-8")
-            return finish(request, body, media, lm, links=links, set_lang=lang if set_lang else None)
-        body = cat.item_rdf(iri, rdf_triples, media)
-        resp = finish(request, body, media, lm, links=links, vary="Accept")
-        resp.headers["Access-Control-Allow-Origin"] = "*"
-        return resp
+@router.get("/api/search", tags=["catalogue"], summary="Search labels and codes (zh/en), ranked")
+def api_search(request: Request, q: str = "", type: str = "", level: str = "", sector: str = "",
+               status: str = "", lang: str = "", limit: int = 20, offset: int = 0,
+               cat: Catalogue = Depends(get_catalogue)):
+    lang = neg.language_of(request, cat.default_lang).lang  # ``lang`` above documents ?lang in the API
+    limit = max(1, min(limit, 200))
+    offset = max(0, offset)
+    index = cat.search_index()
+    hits = index.search(q, type=type or None, level=level or None, sector=sector or None,
+                        status=status or None, lang=lang) if q.strip() else []
+    urls = LiveUrls(cat.iris, lang)
+    results = [dict(h, url=urls.iri(h["iri"])) for h in hits[offset:offset + limit]]
+    return JSONResponse({"query": q, "lang": lang, "total": len(hits), "offset": offset, "limit": limit,
+                         "results": results}, headers={"Access-Control-Allow-Origin": "*"})
+
+
+@router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
+def home(request: Request, cat: Catalogue = Depends(get_catalogue)):
+    return catalogue_or_item(request, cat, "")
+
+
+@router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
+def catch_all(request: Request, path: str, cat: Catalogue = Depends(get_catalogue)):
+    return catalogue_or_item(request, cat, path)
+
+
+def catalogue_or_item(request: Request, cat: Catalogue, path: str) -> Response:
+    path, suffix = neg.split_suffix(path.strip("/"))
+    if path in ("", "index") or path in CATALOGUE_SECTIONS:
+        return catalogue_page(request, cat, "" if path == "index" else path, suffix)
+    return item(request, cat, path, suffix)
+
+
+def catalogue_page(request: Request, cat: Catalogue, path: str, suffix: str | None) -> Response:
+    if choose_media(request, suffix, [neg.HTML]).offer is None:
+        return not_acceptable([neg.HTML])
+    lang, set_lang = lang_of(request, cat)
+    site = cat.site()
+    v = View(site, lang)
+    urls = LiveUrls(cat.iris, lang)
+    t = i18n.translator(lang)
+    qp = request.query_params
+    if path == "":
+        return html_page(request, cat, "home.html", home_context(v, urls), lang, set_lang)
+    if path == "standards":
+        p = pages.standards_list(v, qp.get("sector") or None, qp.get("level") or None, qp.get("status") or None)
+        return html_page(request, cat, "standards.html", {"p": p, "kind": "standards", "here": "standards",
+                                                          "crumbs": [{"href": None, "label": t("nav.standards")}]},
+                         lang, set_lang)
+    if path == "search":
+        filters = {k: qp.get(k) or None for k in ("type", "level", "sector", "status")}
+        c = search_context(cat.search_index(), v, urls, qp.get("q", ""), filters, page_no(request))
+        c["crumbs"] = [{"href": None, "label": t("nav.search")}]
+        return html_page(request, cat, "search.html", c, lang, set_lang)
+    if path in LIST_SECTIONS:
+        c = list_context(v, path, page_no(request), cat.iris.base)
+        c["crumbs"] = [{"href": None, "label": c["heading_text"]}]
+        return html_page(request, cat, "list.html", c, lang, set_lang)
+    return not_found(request, cat, lang, None)
+
+
+def not_found(request: Request, cat: Catalogue, lang: str, missing: str | None) -> Response:
+    if choose_media(request, None, [neg.HTML, neg.TEXT]).offer is not neg.HTML:
+        return Response(f"404 Not Found — 注册库中没有这个标识符 / the registry has no such identifier: {missing}\n",
+                        status_code=404, media_type="text/plain; charset=utf-8", headers={"Vary": "Accept"})
+    body = cat.not_found_html(lang, LiveUrls(cat.iris, lang), missing)
+    return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
+
+
+def item(request: Request, cat: Catalogue, path: str, suffix: str | None) -> Response:
+    lang, set_lang = lang_of(request, cat)
+    iri = cat.iris.iri_of(path)
+    found = cat.locate(iri) if iri else None
+    if found is None:
+        return not_found(request, cat, lang, iri or path)
+    graph, graph_triples, rdf_triples = found
+    offer = choose_media(request, suffix, neg.ITEM).offer
+    if offer is None:
+        return not_acceptable(neg.ITEM)
+    media = offer.media_type
+    urls = LiveUrls(cat.iris, lang)
+    links = [f'<{urls.iri(iri, s)}>; rel="alternate"; type="{mt}"' for s, mt in rdf.SUFFIXES.items()]
+    links.append(f'<{urls.iri(iri, "html")}>; rel="alternate"; type="text/html"')
+    links.append(f'<{iri}>; rel="canonical"')
+    lm = cat.last_modified(iri, graph)
+    if offer is neg.HTML:
+        # a page also shows labels of other items: it may change whenever the store does
+        lm = max(lm, cat.site().built_at)
+        body = cat.item_html(iri, graph_triples, rdf_triples, lang, urls, page_no(request)).encode("utf-8")
+        return finish(request, body, media, lm, links=links, set_lang=lang if set_lang else None)
+    body = cat.item_rdf(iri, rdf_triples, media)
+    resp = finish(request, body, media, lm, links=links, vary="Accept")
+    resp.headers["Access-Control-Allow-Origin"] = "*"
+    return resp

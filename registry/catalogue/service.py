@@ -7,7 +7,7 @@ from __future__ import annotations
 import calendar
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
@@ -18,12 +18,6 @@ from .render import SECTIONS, render_page
 from .search import SEARCH_TYPES, SearchIndex
 from .urls import IriMap
 
-TEMPLATES = {
-    "unit": "unit.html", "standard": "standard.html", "area": "area.html", "framework": "framework.html",
-    "level": "level.html", "scheme": "scheme.html", "concept": "concept.html", "organisation": "organisation.html",
-    "achievement": "achievement.html", "transfer_rule": "transfer_rule.html", "ontology": "ontology.html",
-    "term": "term.html", "shapes": "shapes.html", "shape": "shape.html", "generic": "generic.html",
-}
 TERM_TYPES = {OWL + "Class", OWL + "ObjectProperty", OWL + "DatatypeProperty", OWL + "AnnotationProperty",
               "http://www.w3.org/2000/01/rdf-schema#Class", "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property"}
 CONCEPT_TYPES = {C + "Sector", C + "FieldOfStudy", C + "OutcomeType", C + "Dimension", C + "CreditSystem",
@@ -49,36 +43,36 @@ def kind_of(site: SiteData, iri: str, desc: Desc) -> str:
     return KIND_BY_TYPE.get(t, "generic")
 
 
+def _plain(build: Callable[[View, str, Desc], dict]):
+    return lambda v, iri, desc, t, shapes_desc, page_no: build(v, iri, desc)
+
+
+#: page kind -> (template, builder(v, iri, desc, t, shapes_desc, page_no)): THE table of item pages
+PAGE_KINDS: dict[str, tuple[str, Callable[..., dict]]] = {
+    "unit": ("unit.html", _plain(pages.unit_page)),
+    "standard": ("standard.html", _plain(pages.standard_page)),
+    "area": ("area.html", _plain(pages.area_page)),
+    "framework": ("framework.html", _plain(pages.framework_page)),
+    "level": ("level.html", lambda v, iri, desc, t, sd, page_no: pages.level_page(v, iri, desc, page_no)),
+    "scheme": ("scheme.html", _plain(pages.scheme_page)),
+    "concept": ("concept.html", _plain(pages.concept_page)),
+    "organisation": ("organisation.html", _plain(pages.organisation_page)),
+    "achievement": ("achievement.html", _plain(pages.achievement_page)),
+    "transfer_rule": ("transfer_rule.html", _plain(pages.transfer_rule_page)),
+    "ontology": ("ontology.html", lambda v, iri, desc, t, sd, n: pages.ontology_page(v, iri, desc, sd, t)),
+    "term": ("term.html", lambda v, iri, desc, t, sd, n: pages.term_page(v, iri, desc, sd, t)),
+    "shapes": ("shapes.html", lambda v, iri, desc, t, sd, n: pages.shapes_page(v, iri, desc, t)),
+    "shape": ("shape.html", lambda v, iri, desc, t, sd, n: pages.shape_page(v, iri, desc, t)),
+    "generic": ("generic.html", _plain(pages.generic_page)),
+}
+#: page kind -> template
+TEMPLATES = {kind: template for kind, (template, _) in PAGE_KINDS.items()}
+
+
 def build_page(kind: str, v: View, iri: str, desc: Desc, t, *, shapes_desc: Desc | None = None, page_no: int = 1) -> dict:
-    if kind == "unit":
-        return pages.unit_page(v, iri, desc)
-    if kind == "standard":
-        return pages.standard_page(v, iri, desc)
-    if kind == "area":
-        return pages.area_page(v, iri, desc)
-    if kind == "framework":
-        return pages.framework_page(v, iri, desc)
-    if kind == "level":
-        return pages.level_page(v, iri, desc, page_no)
-    if kind == "organisation":
-        return pages.organisation_page(v, iri, desc)
-    if kind == "achievement":
-        return pages.achievement_page(v, iri, desc)
-    if kind == "transfer_rule":
-        return pages.transfer_rule_page(v, iri, desc)
-    if kind == "ontology":
-        return pages.ontology_page(v, iri, desc, shapes_desc, t)
-    if kind == "shapes":
-        return pages.shapes_page(v, iri, desc, t)
-    if kind == "shape":
-        return pages.shape_page(v, iri, desc, t)
-    if kind == "term":
-        return pages.term_page(v, iri, desc, shapes_desc, t)
-    if kind == "scheme":
-        return pages.scheme_page(v, iri, desc)
-    if kind == "concept":
-        return pages.concept_page(v, iri, desc)
-    return pages.generic_page(v, iri, desc)
+    """The template context ``p`` of an item page of ``kind`` (an unknown kind: the generic page)."""
+    _, build = PAGE_KINDS.get(kind, PAGE_KINDS["generic"])
+    return build(v, iri, desc, t, shapes_desc, page_no)
 
 
 def resolve_crumbs(crumbs, v: View, urls, t) -> list[dict]:

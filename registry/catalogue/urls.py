@@ -81,6 +81,9 @@ class Urls:
     static = False
     #: whether the RDF data files exist (a static build made with --no-data has none)
     data_files = True
+    #: relative prefixes of a static page to its language tree and to the site root ("" when live)
+    up = ""
+    root_up = ""
 
     def __init__(self, iris: IriMap, lang: str = "zh"):
         self.iris = iris

@@ -86,6 +86,7 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import Kind, RegistryError
+from .errors import QueryFailed  # noqa: F401 (defined with the endpoint's other refusals)
 from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
 from .guard import QueryRefused, check_services
 
@@ -107,12 +108,6 @@ class QueryJob:
     service_allowlist: tuple[str, ...] | None = None
 
 
-class QueryFailed(Exception):
-    """The query did not produce an answer; ``status`` and the message go to the client."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 # row separators in pyoxigraph's serialisations (they cannot occur inside a value:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from ..conneg import negotiate
+from .. import formats as rdf_formats
+from ..negotiation import negotiate
+from .errors import FormatError, Kind
 
 #: media type -> pyoxigraph format name, for SELECT/ASK (first = default)
 RESULTS_TYPES: dict[str, str] = {
@@ -21,25 +23,15 @@ RESULTS_TYPES: dict[str, str] = {
     "application/xml": "XML",
     "text/xml": "XML",
 }
-#: media type -> pyoxigraph format name, for CONSTRUCT/DESCRIBE (first = default)
+#: media type -> RDF syntax name, for CONSTRUCT/DESCRIBE (first = default): the shared table
 GRAPH_TYPES: dict[str, str] = {
-    "text/turtle": "TURTLE",
-    "application/n-triples": "N_TRIPLES",
-    "application/ld+json": "JSON_LD",
-    "application/rdf+xml": "RDF_XML",
-    "application/trig": "TRIG",
-    "application/n-quads": "N_QUADS",
-    "application/x-turtle": "TURTLE",
-    "text/plain": "N_TRIPLES",
-    "application/json": "JSON_LD",
-    "application/xml": "RDF_XML",
+    **{f.media_type: f.name for f in rdf_formats.FORMATS},
+    **{a: f.name for f in rdf_formats.FORMATS for a in f.aliases},
 }
 #: what each format name is served as
 RESULTS_MEDIA = {"JSON": "application/sparql-results+json", "XML": "application/sparql-results+xml",
                  "CSV": "text/csv; charset=utf-8", "TSV": "text/tab-separated-values; charset=utf-8"}
-GRAPH_MEDIA = {"TURTLE": "text/turtle; charset=utf-8", "N_TRIPLES": "application/n-triples",
-               "JSON_LD": "application/ld+json", "RDF_XML": "application/rdf+xml",
-               "TRIG": "application/trig", "N_QUADS": "application/n-quads"}
+GRAPH_MEDIA = {f.name: f.content_type for f in rdf_formats.FORMATS}
 
 #: ``format=`` parameter values: short name -> (results format, graph format)
 FORMAT_PARAM: dict[str, tuple[str | None, str | None]] = {
@@ -49,31 +41,14 @@ FORMAT_PARAM: dict[str, tuple[str | None, str | None]] = {
     "srx": ("XML", None),
     "csv": ("CSV", None),
     "tsv": ("TSV", None),
-    "ttl": (None, "TURTLE"),
-    "turtle": (None, "TURTLE"),
-    "nt": (None, "N_TRIPLES"),
-    "ntriples": (None, "N_TRIPLES"),
-    "n-triples": (None, "N_TRIPLES"),
-    "jsonld": (None, "JSON_LD"),
-    "json-ld": (None, "JSON_LD"),
-    "rdf": (None, "RDF_XML"),
-    "rdfxml": (None, "RDF_XML"),
+    **{t: (None, f.name) for f in rdf_formats.FORMATS for t in f.tokens if t not in ("json", "xml")},
     "rdf+xml": (None, "RDF_XML"),
-    "trig": (None, "TRIG"),
-    "nq": (None, "N_QUADS"),
-    "nquads": (None, "N_QUADS"),
 }
 
 RESULTS_OFFERED = list(RESULTS_TYPES)
 GRAPH_OFFERED = list(GRAPH_TYPES)
 
 
-class FormatError(ValueError):
-    """An unknown ``format`` value (400) or an unsatisfiable Accept header (406)."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 _CHOICES: dict = {}
@@ -104,12 +79,12 @@ def negotiate_formats(accept: str | None, format_param: str | None) -> tuple[str
         mt = key.split(";")[0].strip()
         if mt in RESULTS_TYPES or mt in GRAPH_TYPES:
             return RESULTS_TYPES.get(mt), GRAPH_TYPES.get(mt)
-        raise FormatError(400, f"unknown format {format_param!r}; use one of "
+        raise FormatError(Kind.BAD_REQUEST, f"unknown format {format_param!r}; use one of "
                           + ", ".join(sorted(FORMAT_PARAM)) + " or a media type")
     r = negotiate(accept, RESULTS_OFFERED, "application/sparql-results+json")
     g = negotiate(accept, GRAPH_OFFERED, "text/turtle")
     if r is None and g is None:
-        raise FormatError(406, "none of the accepted media types can be produced; SELECT/ASK: "
+        raise FormatError(Kind.NOT_ACCEPTABLE, "none of the accepted media types can be produced; SELECT/ASK: "
                           + ", ".join(RESULTS_OFFERED[:4]) + "; CONSTRUCT/DESCRIBE: " + ", ".join(GRAPH_OFFERED[:6]))
     return (RESULTS_TYPES[r] if r else None), (GRAPH_TYPES[g] if g else None)
 
@@ -119,4 +94,4 @@ def results_format(name: str) -> ox.QueryResultsFormat:
 
 
 def graph_format(name: str) -> ox.RdfFormat:
-    return getattr(ox.RdfFormat, name)
+    return rdf_formats.by_name(name).ox

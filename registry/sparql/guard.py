@@ -48,6 +48,9 @@ from rdflib.plugins.sparql.parser import parseQuery
 from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef
 
+from ..config import Settings
+from .errors import Kind, QueryRefused
+
 _TOKEN = re.compile(
     r"""
     (?P<ws>\s+)
@@ -70,15 +73,10 @@ _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 #: "service" where a keyword could start (not inside a longer name)
 _SERVICE_WORD = re.compile(r"(?<![\w\-.:%\u00B7\u00C0-\uFFFF])service", re.IGNORECASE)
 
-DEFAULT_MAX_NESTING = 100
+#: the deepest nesting a query may have unless told otherwise: the setting's default (one place)
+DEFAULT_MAX_NESTING: int = Settings.model_fields["sparql_max_nesting"].default
 
 
-class QueryRefused(ValueError):
-    """The query may not run here; ``status`` is the HTTP status to answer."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
 
 
 class Analysis:
@@ -153,7 +151,7 @@ def _analyse(query: str, max_nesting: int) -> Analysis:
     if decoded is not query:
         depth = max(depth, nesting_depth(tokens(decoded)))
     if depth > max_nesting:
-        raise QueryRefused(400, f"查询嵌套过深 · The query nests brackets {{ ( [ {depth} levels deep; this endpoint "
+        raise QueryRefused(Kind.BAD_REQUEST, f"查询嵌套过深 · The query nests brackets {{ ( [ {depth} levels deep; this endpoint "
                                 f"accepts at most {max_nesting} levels (setting sparql_max_nesting).")
     i = 0
     while i < len(toks):  # prologue
@@ -166,7 +164,7 @@ def _analyse(query: str, max_nesting: int) -> Analysis:
         else:
             break
     if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in UPDATE_KEYWORDS:
-        raise QueryRefused(403, "只读端点，不接受更新 · This endpoint is read-only: SPARQL Update is not accepted "
+        raise QueryRefused(Kind.FORBIDDEN, "只读端点，不接受更新 · This endpoint is read-only: SPARQL Update is not accepted "
                                 "(changes go through the registry's submission workflow).")
     needs = mentions_service(query)
     return Analysis(needs, not needs and _is_cheap(toks[i:]))
@@ -271,7 +269,7 @@ def check_services(query: str, service_allowlist=(), *, deep: bool = False) -> i
         try:
             outcome = _decide(query, set(allowed), deep)
         except QueryRefused as e:
-            outcome = (e.status, str(e))  # plain data: no traceback (and its frames) kept in the cache
+            outcome = (e.kind, str(e))  # plain data: no traceback (and its frames) kept in the cache
         if len(query) <= _CACHE_MAX_CHARS:  # bounded memory: only short (typical, repeated) queries are kept
             with _decisions_lock:
                 if len(_SERVICE_DECISIONS) >= _DECISIONS_MAX:
@@ -341,10 +339,10 @@ def _decide(query: str, allowed: set[str], deep: bool) -> int:
     try:
         services = _parse_in_thread(query, deep)
     except RecursionError:
-        raise QueryRefused(400, "查询过于复杂，无法检查 · The query is too deeply structured to check its SERVICE "
+        raise QueryRefused(Kind.BAD_REQUEST, "查询过于复杂，无法检查 · The query is too deeply structured to check its SERVICE "
                                 "clauses; simplify it.") from None
     except Exception as e:  # noqa: BLE001 - any parser failure: refuse rather than guess
-        raise QueryRefused(400, "含 SERVICE 字样的查询无法解析 · The query mentions \"service\" but cannot be "
+        raise QueryRefused(Kind.BAD_REQUEST, "含 SERVICE 字样的查询无法解析 · The query mentions \"service\" but cannot be "
                                 f"parsed to check its SERVICE clauses ({str(e).split(':')[0]}); write SERVICE as a "
                                 "separate word followed by an IRI.") from None
     # more SERVICE-like words in the text than SERVICE nodes: the parsers may read it differently
@@ -354,15 +352,15 @@ def _decide(query: str, allowed: set[str], deep: bool) -> int:
     if decoded is not text:
         words = max(words, len(_SERVICE_WORD.findall(decoded)))
     if words > len(services):
-        raise QueryRefused(403, "不允许的 SERVICE 写法 · The query contains the word SERVICE where it is not a "
+        raise QueryRefused(Kind.FORBIDDEN, "不允许的 SERVICE 写法 · The query contains the word SERVICE where it is not a "
                                 "plain SERVICE clause (e.g. glued to a name: SERVICE:x); federated calls need "
                                 "\"SERVICE <iri> { ... }\" with an allow-listed IRI.")
     for term in services:
         if not isinstance(term, URIRef):
-            raise QueryRefused(403, "不允许以变量指定 SERVICE · SERVICE with a variable endpoint is not allowed here.")
+            raise QueryRefused(Kind.FORBIDDEN, "不允许以变量指定 SERVICE · SERVICE with a variable endpoint is not allowed here.")
         iri = str(term)
         if iri.rstrip("/") not in allowed:
-            raise QueryRefused(403, f"不允许的联邦查询端点 · SERVICE <{iri}> is not allowed: this endpoint only "
+            raise QueryRefused(Kind.FORBIDDEN, f"不允许的联邦查询端点 · SERVICE <{iri}> is not allowed: this endpoint only "
                                     "federates to the endpoints in its allow-list (settings: sparql_service_allowlist).")
     return len(services)
 

@@ -19,15 +19,18 @@ import pyoxigraph as ox
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
-from .. import resources
-from ..conneg import negotiate
+from .. import negotiation as neg, resources
+from ..config import Settings
+from ..store import RegistryStore
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
-from .executor import QueryFailed, QueryJob
-from .formats import GRAPH_MEDIA, GRAPH_TYPES, FormatError, choose_formats, graph_format
-from .guard import DEFAULT_MAX_NESTING, QueryRefused, analyse
-from .protocol import ProtocolError, read_request
+from ..errors import Kind, NotAcceptable, NotFound, RegistryError, TooManyRequests
+from ..web import error_text
+from .executor import QueryJob
+from .formats import GRAPH_MEDIA, choose_formats, graph_format
+from .guard import analyse
+from .protocol import read_request
 
 CORS = {
     "access-control-allow-origin": "*",
@@ -40,9 +43,9 @@ PREFLIGHT = {
     "access-control-max-age": "86400",
 }
 ALLOW = "GET, HEAD, POST, OPTIONS"
-DESCRIPTION_OFFERED = ["text/html", "text/turtle", "application/ld+json", "application/rdf+xml",
-                       "application/n-triples", "application/trig", "application/n-quads"]
-RDF_OFFERED = DESCRIPTION_OFFERED[1:]
+#: the service and dataset descriptions: RDF (every syntax of the shared table); /sparql also as the HTML query page
+RDF_OFFERS = neg.RDF_DATASET
+DESCRIPTION_OFFERS = (neg.HTML, *RDF_OFFERS)
 
 _templates = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(resources.sparql_templates())),
@@ -50,20 +53,30 @@ _templates = jinja2.Environment(
 )
 
 
-def error(status: int, message: str, extra: dict | None = None) -> Response:
-    headers = {**CORS, "vary": "Accept", **(extra or {})}
-    return Response(message + "\n", status_code=status, media_type="text/plain; charset=utf-8", headers=headers)
+def refuse(e: RegistryError) -> Response:
+    """The SPARQL surface's answer to a refusal: ``中文 · English`` as plain text, CORS, and the
+    headers its kind calls for (``Allow`` for a method, ``Retry-After`` for a busy or timed-out endpoint)."""
+    headers = {**CORS, "vary": "Accept"}
+    if e.kind == Kind.NOT_ALLOWED:
+        headers["allow"] = ALLOW
+    elif e.kind in (Kind.TIMEOUT, Kind.UNAVAILABLE) and "retry_after" not in e.details:
+        headers["retry-after"] = "5"
+    return error_text(e, headers)
 
 
 def _base_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, accept_default="text/turtle"):
-    media = negotiate(request.headers.get("accept"), RDF_OFFERED, accept_default)
-    if media is None:
-        return error(406, "Not Acceptable; offered: " + ", ".join(RDF_OFFERED))
-    name = GRAPH_TYPES[media]
+def _not_acceptable(offers) -> Response:
+    return refuse(NotAcceptable("无法提供所请求的格式", "Not Acceptable; offered: " + ", ".join(o.media_type for o in offers)))
+
+
+def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200, offer: neg.Offer | None = None):
+    offer = offer or neg.choose_for(request, RDF_OFFERS, default=neg.TURTLE).offer
+    if offer is None:
+        return _not_acceptable(RDF_OFFERS)
+    name = offer.syntax.name
     body = ox.serialize(triples, format=graph_format(name),
                         prefixes={"sd": "http://www.w3.org/ns/sparql-service-description#",
                                   "void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
@@ -73,62 +86,60 @@ def _rdf_response(request: Request, triples: list[ox.Triple], status: int = 200,
 
 
 class SparqlEndpoint:
-    def __init__(self, ctx):
-        self.ctx = ctx
-        self.settings = ctx.settings
-        self.store = ctx.store
-        allow = tuple(getattr(self.settings, "sparql_service_allowlist", ()) or ())
-        self.allowlist = allow
-        self.executor = ctx.store.query_executor(self.settings)  # the store decides how queries run
-        self.max_nesting = getattr(self.settings, "sparql_max_nesting", DEFAULT_MAX_NESTING)
-        self.per_client = getattr(self.settings, "sparql_heavy_per_client", 2)
+    """The SPARQL surface (``/sparql``, ``/.well-known/void``, ``/dumps/*``) of one store; see :meth:`mount`."""
+
+    def __init__(self, settings: Settings, store: RegistryStore):
+        self.settings = settings
+        self.store = store
+        self.allowlist = tuple(settings.sparql_service_allowlist)
+        self.executor = store.query_executor(settings)  # the store decides how its queries run
+        self.max_nesting = settings.sparql_max_nesting
+        self.per_client = settings.sparql_heavy_per_client
         self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight
-        self.stats = StatsCache(ctx.store)
-        self.dumps = DumpCache(ctx.store)
-        self._void_cache: dict = {}
+        self.stats = StatsCache(store)
+        self.dumps = DumpCache(store)
+
+    def mount(self, app) -> None:
+        """Add the routes to ``app`` (the factory also puts :class:`SparqlFastPath` in front of ``/sparql``)."""
+        methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
+        app.add_route("/sparql", self.handle, methods=methods, include_in_schema=False)
+        app.add_route("/sparql/", self.handle, methods=methods, include_in_schema=False)
+        app.add_route("/.well-known/void", self.void, methods=["GET", "HEAD", "OPTIONS"], include_in_schema=False)
+        app.add_route("/dumps/{name}", self.dump, methods=["GET", "HEAD"], include_in_schema=False)
 
     def close(self) -> None:
         self.executor.close()
 
     # -- /sparql --------------------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
-        method = request.method
-        if method == "OPTIONS":
+        if request.method == "OPTIONS":
             return Response(status_code=204, headers=PREFLIGHT)
-        s = self.settings
         try:
-            req = await read_request(request, s.sparql_max_query_bytes)
-        except ProtocolError as e:
-            extra = {"allow": ALLOW} if e.status == 405 else None
-            return error(e.status, str(e), extra)
+            return await self._query(request)
+        except RegistryError as e:
+            return refuse(e)
+
+    async def _query(self, request: Request) -> Response:
+        s = self.settings
+        req = await read_request(request, s.sparql_max_query_bytes)
         if req.query is None:
             return await self.describe(request)
-        try:
-            rf, gf = choose_formats(request.headers.get("accept"), req.format)
-        except FormatError as e:
-            return error(e.status, str(e))
-        try:
-            analysis = analyse(req.query, self.max_nesting)
-        except QueryRefused as e:
-            return error(e.status, str(e))
+        rf, gf = choose_formats(request.headers.get("accept"), req.format)
+        analysis = analyse(req.query, self.max_nesting)
         timeout = s.sparql_timeout
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       getattr(s, "sparql_max_result_bytes", 64 * 1024 * 1024),
-                       self.allowlist if analysis.needs_service_check else None)
+                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None)
         client = request.client.host if request.client else ""
         heavy = not analysis.cheap
         if heavy:
             if self.per_client and self._heavy.get(client, 0) >= self.per_client:
-                return error(429, f"并发查询过多 · This client already has {self.per_client} expensive queries "
-                                  "running; wait for them to finish (cheap lookups are not limited).",
-                             {"retry-after": "2"})
+                raise TooManyRequests("并发查询过多", f"This client already has {self.per_client} expensive queries "
+                                      "running; wait for them to finish (cheap lookups are not limited).", retry_after=2)
             self._heavy[client] = self._heavy.get(client, 0) + 1
         try:
             media, body = await self.executor.run(job, timeout, cheap=analysis.cheap)
-        except QueryFailed as e:
-            return error(e.status, str(e), {"retry-after": "5"} if e.status == 503 else None)
         finally:
             if heavy:
                 n = self._heavy.get(client, 1) - 1
@@ -136,19 +147,19 @@ class SparqlEndpoint:
                     self._heavy[client] = n
                 else:
                     self._heavy.pop(client, None)
-        if method == "HEAD":
+        if request.method == "HEAD":
             return Response(b"", media_type=media,
                             headers={**CORS, "vary": "Accept", "content-length": str(len(body))})
         return Response(body, media_type=media, headers={**CORS, "vary": "Accept"})
 
     async def describe(self, request: Request) -> Response:
         """GET /sparql without a query: the HTML query page, or the service description for RDF."""
-        media = negotiate(request.headers.get("accept"), DESCRIPTION_OFFERED, "text/turtle")
-        if media is None:
-            return error(406, "Not Acceptable; offered: " + ", ".join(DESCRIPTION_OFFERED))
+        offer = neg.choose_for(request, DESCRIPTION_OFFERS, default=neg.TURTLE).offer
+        if offer is None:
+            return _not_acceptable(DESCRIPTION_OFFERS)
         base = _base_url(request)
         endpoint = base + "/sparql"
-        if media == "text/html":
+        if offer is neg.HTML:
             html = _templates.get_template("query.html").render(
                 endpoint=endpoint, void=base + "/.well-known/void", examples=EXAMPLES,
                 timeout=self.settings.sparql_timeout, max_results=self.settings.sparql_max_results,
@@ -156,7 +167,7 @@ class SparqlEndpoint:
             return HTMLResponse(html if request.method != "HEAD" else "",
                                 headers={**CORS, "vary": "Accept"})
         triples = service_description(endpoint, base, federation=bool(self.settings.sparql_service_allowlist))
-        return _rdf_response(request, triples)
+        return _rdf_response(request, triples, offer=offer)
 
     # -- /.well-known/void ------------------------------------------------------------------------
     async def void(self, request: Request) -> Response:
@@ -171,7 +182,7 @@ class SparqlEndpoint:
     async def dump(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in DUMPS:
-            return error(404, "没有这个转储 · No such dump; available: " + ", ".join(DUMPS))
+            return refuse(NotFound("没有这个转储", "No such dump; available: " + ", ".join(DUMPS)))
         loop = asyncio.get_running_loop()
         path, gen = await loop.run_in_executor(None, self.dumps.path_for, name)
         etag = f'"{gen}-{name}"'
@@ -202,17 +213,3 @@ class SparqlFastPath:
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
-
-
-def install(app, ctx) -> None:
-    """Mount the SPARQL endpoint, the dataset description and the dumps on ``app``."""
-    endpoint = SparqlEndpoint(ctx)
-    ctx.sparql = endpoint
-    closers = getattr(ctx, "closers", None)
-    if closers is not None:
-        closers.append(endpoint.close)
-    methods = ["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"]
-    app.add_route("/sparql", endpoint.handle, methods=methods, include_in_schema=False)
-    app.add_route("/sparql/", endpoint.handle, methods=methods, include_in_schema=False)
-    app.add_route("/.well-known/void", endpoint.void, methods=["GET", "HEAD", "OPTIONS"], include_in_schema=False)
-    app.add_route("/dumps/{name}", endpoint.dump, methods=["GET", "HEAD"], include_in_schema=False)

@@ -12,6 +12,7 @@ import io
 import json
 import re
 
+from ..errors import InvalidInput
 from .engine import HeldAchievement, Record, evaluate
 from .graph import TransferGraph
 
@@ -22,16 +23,15 @@ MAX_UNITS = 5000
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-class TransferInputError(ValueError):
-    """A request the service refuses; ``field`` names the offending part (e.g. ``achievements[2].date``)."""
+class TransferInputError(InvalidInput):
+    """A request the service refuses (422); ``field`` names the offending part (e.g. ``achievements[2].date``)."""
 
     def __init__(self, field: str, zh: str, en: str):
-        super().__init__(f"{field}: {en}")
-        self.field, self.zh, self.en = field, zh, en
+        super().__init__(zh, en, field=field)
+        self.field = field
 
-    def to_json(self) -> dict:
-        return {"error": "invalid-request", "field": self.field, "zh": self.zh, "en": self.en,
-                "message": f"{self.zh} · {self.en}"}
+    def __str__(self) -> str:  # the CLI's one-line message
+        return f"{self.field}: {self.en}"
 
 
 def parse_date(value, field: str, *, required: bool) -> dt.date | None:

@@ -1,20 +1,15 @@
 """HTML pages of the workflow (history, diff, version), rendered with autoescaped Jinja.
 
 The pages extend the catalogue's ``site/templates/layout.html`` (blocks ``title``
-and ``content``; context ``lang`` and ``t``) when it exists, and a minimal
-stand-alone layout otherwise.
+and ``content``; context ``lang`` and ``t``).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from .. import resources
-
-TEMPLATES = resources.site_templates()  # packaged or the checkout's (registry/resources.py)
+from ..catalogue.render import render_page
+from ..catalogue.urls import IriMap, LiveUrls
 
 WORDS = {
     "history": ("版本历史", "Version history"),
@@ -46,24 +41,11 @@ def _words(lang: str):
     return tw
 
 
-@lru_cache(maxsize=1)
-def environment() -> Environment:
-    """Stand-alone environment, used only when the catalogue's renderer is not available."""
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]))
-
-
 def render(template: str, request, lang: str, headers: dict | None = None, **context) -> HTMLResponse:
-    """An HTML page: the catalogue's ``render_page`` (shared layout) when present, else stand-alone."""
+    """An HTML page in the catalogue's shared layout (``render_page``)."""
     here = request.url.path.lstrip("/")
     query = dict(request.query_params)
-    try:
-        from ..catalogue.render import render_page
-        from ..catalogue.urls import IriMap, LiveUrls
-    except ImportError:  # pragma: no cover - the catalogue is part of the registry
-        html = environment().get_template(template).render(
-            layout="workflow/standalone.html", lang=lang, t=lambda k, **v: k, tw=_words(lang), **context)
-    else:
-        base = request.app.state.ctx.settings.base_iri
-        html = render_page(template, lang=lang, urls=LiveUrls(IriMap(base), lang), layout="layout.html",
-                           tw=_words(lang), here=here, query=query, kind="workflow", **context)
-    return HTMLResponse(html, headers={**(headers or {}), "Vary": "Accept, Accept-Language"})
+    base = request.app.state.ctx.settings.base_iri
+    html = render_page(template, lang=lang, urls=LiveUrls(IriMap(base), lang), layout="layout.html",
+                       tw=_words(lang), here=here, query=query, kind="workflow", **context)
+    return HTMLResponse(html, headers={**(headers or {}), "Vary": "Accept, Cookie, Accept-Language"})
