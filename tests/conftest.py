@@ -33,3 +33,20 @@ def shipped_store() -> EmbeddedStore:
     store = EmbeddedStore(None)
     load_files(store, SHIPPED)
     return store
+
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's chromium (Playwright's own browser download does not work here)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One Chromium for the whole session: Playwright's sync API keeps an event loop running in the main
+    thread, so a second ``sync_playwright()`` in the same session fails — every browser test uses this one."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

@@ -20,9 +20,6 @@ from registry.loader import load_files
 from registry.store.embedded import EmbeddedStore
 
 BASE = "https://w3id.org/gdlecb/"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 FIXTURE = Path(__file__).resolve().parent.parent / "site" / "fixture.ttl"
 EVIL_LINKS = FIXTURE.with_name("evil-links.ttl")
 
@@ -153,14 +150,7 @@ def evil_static_site(tmp_path_factory):
     httpd.shutdown()
 
 
-@pytest.fixture(scope="session")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+# the session's Chromium (``browser``) is in tests/conftest.py: one Playwright per test session
 
 
 class Page:

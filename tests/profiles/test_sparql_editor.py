@@ -27,9 +27,6 @@ from .conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 CONFIG = {
     "endpoint": "/sparql",
     "prefixes": {"cb": "https://w3id.org/gdlecb/def/", "skos": "http://www.w3.org/2004/02/skos/core#"},
@@ -94,16 +91,6 @@ def editor_site(tmp_path_factory):
     yield f"http://127.0.0.1:{server.server_address[1]}", queries
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 def test_vendored_files_match_their_checksums():
