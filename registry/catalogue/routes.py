@@ -17,7 +17,11 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from .. import negotiation as neg
-from ..context import get_catalogue
+from .. import profiles
+from ..config import Settings
+from ..context import get_catalogue, get_settings
+from ..errors import Kind
+from ..profiles import jsonld
 from . import i18n, pages, rdf
 from .pages import View
 from .render import SECTIONS, STATIC, render_page
@@ -140,7 +144,7 @@ def catalogue_or_item(request: Request, cat: Catalogue, path: str) -> Response:
     path, suffix = neg.split_suffix(path.strip("/"))
     if path in ("", "index") or path in CATALOGUE_SECTIONS:
         return catalogue_page(request, cat, "" if path == "index" else path, suffix)
-    return item(request, cat, path, suffix)
+    return item(request, cat, path, suffix, get_settings(request))
 
 
 def catalogue_page(request: Request, cat: Catalogue, path: str, suffix: str | None) -> Response:
@@ -179,28 +183,86 @@ def not_found(request: Request, cat: Catalogue, lang: str, missing: str | None) 
     return Response(body, status_code=404, media_type="text/html; charset=utf-8", headers={"Vary": "Accept"})
 
 
-def item(request: Request, cat: Catalogue, path: str, suffix: str | None) -> Response:
+def item(request: Request, cat: Catalogue, path: str, suffix: str | None, settings: Settings) -> Response:
     lang, set_lang = lang_of(request, cat)
     iri = cat.iris.iri_of(path)
     found = cat.locate(iri) if iri else None
     if found is None:
         return not_found(request, cat, lang, iri or path)
     graph, graph_triples, rdf_triples = found
-    offer = choose_media(request, suffix, neg.ITEM).offer
-    if offer is None:
-        return not_acceptable(neg.ITEM)
-    media = offer.media_type
     urls = LiveUrls(cat.iris, lang)
+    here = urls.iri(iri)
+    pc = choose_profile(request)
+    if pc.alt:
+        return alternates(request, cat, iri, here, suffix, lang, urls, cat.last_modified(iri, graph))
+    offers, default = rdf.profile_offers(pc.token)
+    offer = neg.choose_for(request, offers, suffix=suffix, default=default).offer
+    if offer is None:
+        return not_acceptable(offers)
+    media = offer.media_type
     links = [f'<{urls.iri(iri, s)}>; rel="alternate"; type="{mt}"' for s, mt in rdf.SUFFIXES.items()]
     links.append(f'<{urls.iri(iri, "html")}>; rel="alternate"; type="text/html"')
     links.append(f'<{iri}>; rel="canonical"')
+    links += rdf.profile_links(here, pc.token)
     lm = cat.last_modified(iri, graph)
+    vary = "Accept, Accept-Profile"
     if offer is neg.HTML:
         # a page also shows labels of other items: it may change whenever the store does
         lm = max(lm, cat.site().built_at)
         body = cat.item_html(iri, graph_triples, rdf_triples, lang, urls, page_no(request)).encode("utf-8")
-        return finish(request, body, media, lm, links=links, set_lang=lang if set_lang else None)
-    body = cat.item_rdf(iri, rdf_triples, media)
-    resp = finish(request, body, media, lm, links=links, vary="Accept")
+        resp = finish(request, body, media, lm, links=links, set_lang=lang if set_lang else None,
+                      vary=vary + ", " + neg.LANGUAGE_VARY)
+    else:
+        form = neg.jsonld_form(request.headers.get("accept"), jsonld.FORMS) if media == rdf.JSONLD else None
+        body = rdf.profile_body(pc.token, media, rdf_triples, cat.store, main=iri,
+                                context_url=context_url(settings), form=form)
+        resp = finish(request, body, media, lm, links=links, vary=vary)
+    resp.headers["Content-Profile"] = rdf.content_profile(pc.token)
+    cors(resp)
+    return resp
+
+
+def choose_profile(request: Request) -> neg.ProfileChoice:
+    """``?_profile=`` → ``Accept-Profile`` → ``cb``; an unknown profile is refused (400 for the query
+    parameter, 406 for the header) with the bilingual message of ``registry.profiles``."""
+    pc = neg.choose_profile_for(request, rdf.offered_profiles(), profiles.DEFAULT)
+    if pc.unknown is not None:
+        raise profiles.unknown_profile(pc.unknown, Kind.BAD_REQUEST if pc.source == "query" else Kind.NOT_ACCEPTABLE)
+    return pc
+
+
+def alternates(request: Request, cat: Catalogue, iri: str, here: str, suffix: str | None, lang: str, urls,
+               last_modified: float) -> Response:
+    """``?_profile=alt``: the profiles × media types offered, as HTML (browsers) or RDF."""
+    offers = [neg.HTML, *neg.RDF]
+    offer = neg.choose_for(request, offers, suffix=suffix, default=neg.TURTLE).offer
+    if offer is None:
+        return not_acceptable(offers)
+    links = [f'<{iri}>; rel="canonical"', f'<{rdf.ALTR_PROFILE}>; rel="profile"']
+    if offer is neg.HTML:
+        body = render_page("alternates.html", lang=lang, urls=urls, rows=rdf.alternates_rows(here, lang),
+                           item_iri=iri, item_href=here, kind="alternates", here="").encode("utf-8")
+        resp = finish(request, body, rdf.HTML, last_modified, links=links,
+                      vary="Accept, Accept-Profile, " + neg.LANGUAGE_VARY)
+    else:
+        body = rdf.serialize(rdf.alternates_triples(iri, here), offer.media_type, main=iri,
+                             context_url=context_url(get_settings(request)))
+        resp = finish(request, body, offer.media_type, last_modified, links=links, vary="Accept, Accept-Profile")
+    resp.headers["Content-Profile"] = f"<{rdf.ALTR_PROFILE}>"
+    cors(resp)
+    return resp
+
+
+def context_url(settings: Settings) -> str:
+    """The ``@context`` URL of served JSON-LD: on the serving host (``public_url``), so it resolves."""
+    return settings.public_base() + "/context.jsonld"
+
+
+#: what cross-origin scripts may read of an answer (CORS)
+EXPOSE = "Link, ETag, Content-Profile, Last-Modified, Vary"
+
+
+def cors(resp: Response) -> Response:
     resp.headers["Access-Control-Allow-Origin"] = "*"
+    resp.headers["Access-Control-Expose-Headers"] = EXPOSE
     return resp
