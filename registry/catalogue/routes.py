@@ -245,7 +245,7 @@ def alternates(request: Request, cat: Catalogue, iri: str, here: str, suffix: st
         resp = finish(request, body, rdf.HTML, last_modified, links=links,
                       vary="Accept, Accept-Profile, " + neg.LANGUAGE_VARY)
     else:
-        body = rdf.serialize(rdf.alternates_triples(iri, here), offer.media_type, main=iri,
+        body = rdf.serialize(rdf.alternates_triples(iri, iri), offer.media_type, main=iri,
                              context_url=context_url(get_settings(request)))
         resp = finish(request, body, offer.media_type, last_modified, links=links, vary="Accept, Accept-Profile")
     resp.headers["Content-Profile"] = f"<{rdf.ALTR_PROFILE}>"
