@@ -20,7 +20,7 @@ from .. import negotiation as neg
 from .. import profiles
 from ..config import Settings
 from ..context import get_catalogue, get_settings
-from ..errors import Kind
+from ..errors import Kind, RegistryError
 from ..profiles import jsonld
 from . import i18n, pages, rdf
 from .pages import View
@@ -133,6 +133,16 @@ def api_search(request: Request, q: str = "", type: str = "", level: str = "", s
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)
 def home(request: Request, cat: Catalogue = Depends(get_catalogue)):
     return catalogue_or_item(request, cat, "")
+
+
+@router.options("/{path:path}", include_in_schema=False)
+def options_any(path: str):
+    """CORS preflight of every IRI (items, versions, pages): nothing is looked up, nothing changes.
+    The API's own paths are not read-only resources: no preflight is granted there."""
+    if path == "api" or path.startswith("api/"):
+        raise RegistryError(f"/{path} 不接受 OPTIONS 请求", f"/{path} does not answer OPTIONS",
+                            kind=Kind.NOT_ALLOWED)
+    return preflight()
 
 
 @router.api_route("/{path:path}", methods=["GET", "HEAD"], include_in_schema=False)
@@ -260,6 +270,27 @@ def context_url(settings: Settings) -> str:
 
 #: what cross-origin scripts may read of an answer (CORS)
 EXPOSE = "Link, ETag, Content-Profile, Last-Modified, Vary"
+
+
+#: a preflight's answer: simple reads, with the headers conditional and negotiated GETs send
+PREFLIGHT = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Accept-Language, Accept-Profile, If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": EXPOSE,
+    "Access-Control-Max-Age": "86400",
+    "Allow": "GET, HEAD, OPTIONS",
+}
+
+
+def preflight() -> Response:
+    """``OPTIONS`` (CORS preflight) of a read-only resource: 204 with what may be asked and read."""
+    return Response(status_code=204, headers=PREFLIGHT)
+
+
+def cors_headers(headers: dict) -> dict:
+    """``headers`` with the CORS headers of a public read (any origin; Link, ETag… readable)."""
+    return {**headers, "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSE}
 
 
 def cors(resp: Response) -> Response:

@@ -261,7 +261,13 @@ def changes(since: str | None = Query(None, description="last event id seen, or 
         nxt = feed.feed_link(settings.public_base(), feed.CHANGES_PATH, {"since": events[-1]["id"], "limit": limit})
         body["next"] = nxt
         headers["Link"] = f'<{nxt}>; rel="next"'
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body, headers=ld.cors_headers(headers))
+
+
+@api.options("/changes", include_in_schema=False)
+@api.options("/changes.atom", include_in_schema=False)
+def changes_preflight():
+    return ld.preflight()
 
 
 @api.get("/changes.atom", summary="Change feed as Atom (Atom 订阅)", response_class=Response,
@@ -280,7 +286,8 @@ def changes_atom(request: Request, since: str | None = Query(None), limit: int =
                                                        if k in request.query_params})
     doc = feed.atom(list(reversed(events)), feed_url=self_url, updated=updated, next_url=nxt,
                     title="学分银行标准注册库 变更 · Credit bank registry changes")
-    return Response(doc, media_type="application/atom+xml", headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)
+    return Response(doc, media_type="application/atom+xml",
+                    headers=ld.cors_headers({"Link": f'<{nxt}>; rel="next"'} if nxt else {}))
 
 
 @api.get("/audit", summary="The audit log (审计日志，注册管理员)")
