@@ -380,3 +380,31 @@ def alternates_rows(iri_url: str, lang: str) -> list[dict]:
     return [{"token": p.token, "iri": p.iri, "label": p.label.get(lang) or p.label["en"], "media_type": mt,
              "href": _rep(iri_url, p.token, mt), "default": p.token == profiles.DEFAULT}
             for p in profiles.PROFILES.values() for mt in p.media_types]
+
+
+# --- registers as data (UKGovLD registry-core's reg:Register) -------------------------------------
+
+REG = "http://purl.org/linked-data/registry#"
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+
+def register_triples(register: str, label: dict[str, str], members: Sequence[str], page: int, pages: int,
+                     total: int, page_url) -> list[ox.Triple]:
+    """One page of a listing as a ``reg:Register`` (``rdfs:member`` per member on the page, as
+    registry-core lists a register's items) with Hydra paging: the page is a
+    ``hydra:PartialCollectionView`` of the register (``hydra:first``/``last``/``next``/``previous``),
+    ``hydra:totalItems`` the number of members. ``page_url(n)`` is the absolute URL of page ``n``."""
+    n = ox.NamedNode
+    reg, rdf_type = n(register), n(RDF_TYPE)
+    view = n(page_url(page))
+    out = [ox.Triple(reg, rdf_type, n(REG + "Register")), ox.Triple(reg, rdf_type, n(HYDRA + "Collection")),
+           ox.Triple(reg, n(HYDRA + "totalItems"), ox.Literal(str(total), datatype=n(XSD + "integer"))),
+           ox.Triple(reg, n(HYDRA + "view"), view), ox.Triple(view, rdf_type, n(HYDRA + "PartialCollectionView")),
+           ox.Triple(view, n(HYDRA + "first"), n(page_url(1))), ox.Triple(view, n(HYDRA + "last"), n(page_url(pages)))]
+    out += [ox.Triple(reg, n(PREFIXES["rdfs"] + "label"), ox.Literal(v, language=k)) for k, v in label.items()]
+    if page > 1:
+        out.append(ox.Triple(view, n(HYDRA + "previous"), n(page_url(page - 1))))
+    if page < pages:
+        out.append(ox.Triple(view, n(HYDRA + "next"), n(page_url(page + 1))))
+    out += [ox.Triple(reg, n(PREFIXES["rdfs"] + "member"), n(m)) for m in members]
+    return out

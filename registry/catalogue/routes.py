@@ -26,6 +26,8 @@ from . import i18n, pages, rdf
 from .pages import View
 from .render import SECTIONS, STATIC, render_page
 from .service import Catalogue, home_context, list_context, search_context, LIST_SECTIONS
+from .service import _schemes as schemes_of
+from .queries import C
 from .urls import LiveUrls
 
 LANG_COOKIE = neg.LANG_COOKIE
@@ -157,8 +159,17 @@ def catalogue_or_item(request: Request, cat: Catalogue, path: str) -> Response:
     return item(request, cat, path, suffix, get_settings(request))
 
 
+REGISTER_OFFERS = (neg.HTML, *neg.RDF)
+
+
 def catalogue_page(request: Request, cat: Catalogue, path: str, suffix: str | None) -> Response:
-    if choose_media(request, suffix, [neg.HTML]).offer is None:
+    if path == "standards" or path in LIST_SECTIONS:
+        offer = neg.choose_for(request, REGISTER_OFFERS, suffix=suffix, default=neg.HTML).offer
+        if offer is None:
+            return not_acceptable(REGISTER_OFFERS)
+        if offer is not neg.HTML:
+            return register(request, cat, path, offer)
+    elif choose_media(request, suffix, [neg.HTML]).offer is None:
         return not_acceptable([neg.HTML])
     lang, set_lang = lang_of(request, cat)
     site = cat.site()
@@ -183,6 +194,34 @@ def catalogue_page(request: Request, cat: Catalogue, path: str, suffix: str | No
         c["crumbs"] = [{"href": None, "label": c["heading_text"]}]
         return html_page(request, cat, "list.html", c, lang, set_lang)
     return not_found(request, cat, lang, None)
+
+
+def register(request: Request, cat: Catalogue, path: str, offer: neg.Offer) -> Response:
+    """A listing page as RDF: a ``reg:Register`` of its members, paged like the HTML (Hydra links)."""
+    site = cat.site()
+    base = cat.iris.base
+    if path == "standards":
+        members, key = site.of_type(C + "CompetencyStandard"), "nav.standards"
+    else:
+        cls, key = LIST_SECTIONS[path]
+        members = schemes_of(site) if cls == "schemes" else site.of_type(cls)
+    members = sorted(m for m in members if m.startswith(base))
+    pg = pages.paginate(members, page_no(request))
+    public = get_settings(request).public_base()
+    suffix = next(iter(offer.suffixes), None)
+
+    def page_url(n: int) -> str:
+        return f"{public}/{path}" + (f".{suffix}" if suffix else "") + (f"?page={n}" if n > 1 else "")
+
+    label = {lang: i18n.translator(lang)(key) for lang in neg.LANGS}
+    triples = rdf.register_triples(base + path, label, pg["rows"], pg["page"], pg["pages"], pg["total"], page_url)
+    body = rdf.serialize(triples, offer.media_type, main=base + path, context_url=context_url(get_settings(request)))
+    links = []
+    if pg["page"] < pg["pages"]:
+        links.append(f'<{page_url(pg["page"] + 1)}>; rel="next"')
+    if pg["page"] > 1:
+        links.append(f'<{page_url(pg["page"] - 1)}>; rel="prev"')
+    return cors(finish(request, body, offer.media_type, site.built_at, links=links, vary="Accept"))
 
 
 def not_found(request: Request, cat: Catalogue, lang: str, missing: str | None) -> Response:
