@@ -257,3 +257,140 @@ def language_of(request, default: str) -> Language:
 
 #: what a page's language depends on (for ``Vary``)
 LANGUAGE_VARY = "Cookie, Accept-Language"
+
+
+# --- profile negotiation (W3C "Content Negotiation by Profile", HTTP and QSA realisations) -------
+
+#: the ``?_profile=`` value that asks for the list of profiles and media types offered
+ALT = "alt"
+#: what an answer negotiated by profile depends on (for ``Vary``)
+PROFILE_VARY = "Accept-Profile"
+
+
+@dataclass(frozen=True)
+class ProfileRange:
+    """One entry of ``Accept-Profile``: a profile IRI (angle brackets stripped) or token, its q-value."""
+
+    profile: str
+    q: float
+    order: int
+
+
+def parse_accept_profile(header: str | None) -> list[ProfileRange]:
+    """Parse ``Accept-Profile`` (``<iri>;q=0.9, <iri2>``); bare tokens are kept too, empty parts skipped.
+
+    Commas inside angle brackets do not split (an IRI may contain one).
+    """
+    if not header:
+        return []
+    parts, buf, inside = [], [], False
+    for ch in header:
+        if ch == "<":
+            inside = True
+        elif ch == ">":
+            inside = False
+        if ch == "," and not inside:
+            parts.append("".join(buf))
+            buf = []
+        else:
+            buf.append(ch)
+    parts.append("".join(buf))
+    out = []
+    for i, part in enumerate(parts):
+        part = part.strip()
+        if not part:
+            continue
+        if part.startswith("<"):
+            iri, _, rest = part[1:].partition(">")
+            fields = [f.strip() for f in rest.split(";")[1:]]
+        else:
+            iri, *fields = [f.strip() for f in part.split(";")]
+        iri = iri.strip()
+        if iri:
+            out.append(ProfileRange(iri, _q(fields), i))
+    return out
+
+
+@dataclass(frozen=True)
+class ProfileChoice:
+    """The profile to answer in: ``token`` (the default when the client asked for none), ``alt`` for
+    the list of alternates, ``explicit`` when the client named it, ``unknown`` what it asked for that
+    is not offered (the caller refuses: 400 for ``_profile``, 406 for ``Accept-Profile``)."""
+
+    token: str
+    alt: bool = False
+    explicit: bool = False
+    unknown: str | None = None
+    source: str | None = None  # "query" or "header"
+
+
+def choose_profile(query_value: str | None, accept_profile: str | None, offered: Mapping[str, str],
+                   default: str) -> ProfileChoice:
+    """``?_profile=`` (token or IRI, or ``alt``) first, then ``Accept-Profile`` (q-values), else ``default``.
+
+    ``offered`` maps each profile token to its IRI. Among the ``Accept-Profile`` entries, the offered
+    one with the highest q (ties: the client's order) wins; a header naming only profiles we do not
+    offer (or all with q=0) is not acceptable.
+    """
+    by_iri = {iri: tok for tok, iri in offered.items()}
+    if query_value is not None:
+        v = query_value.strip()
+        if v == ALT:
+            return ProfileChoice(default, alt=True, explicit=True, source="query")
+        tok = v if v in offered else by_iri.get(v)
+        if tok is None:
+            return ProfileChoice(default, explicit=True, unknown=v, source="query")
+        return ProfileChoice(tok, explicit=True, source="query")
+    ranges = parse_accept_profile(accept_profile)
+    if not ranges:
+        return ProfileChoice(default)
+    scored = []
+    for r in ranges:
+        tok = by_iri.get(r.profile) or (r.profile if r.profile in offered else None)
+        if tok is not None and r.q > 0:
+            scored.append((-r.q, r.order, tok))
+    if not scored:
+        return ProfileChoice(default, explicit=True, unknown=ranges[0].profile, source="header")
+    scored.sort()
+    return ProfileChoice(scored[0][2], explicit=True, source="header")
+
+
+def choose_profile_for(request, offered: Mapping[str, str], default: str) -> ProfileChoice:
+    """:func:`choose_profile` with ``?_profile=`` and ``Accept-Profile`` of a Starlette request."""
+    return choose_profile(request.query_params.get("_profile"), request.headers.get("accept-profile"),
+                          offered, default)
+
+
+def accept_params(header: str | None, media_type: str) -> list[dict[str, str]]:
+    """The parameters (``q`` excluded, names lower-cased, quotes removed) of each ``Accept`` range that
+    names ``media_type`` exactly, most preferred first: for ``application/ld+json;profile="…"``."""
+    out = []
+    for i, part in enumerate((header or "").split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        if fields[0].lower() != media_type:
+            continue
+        params = {}
+        for f in fields[1:]:
+            k, _, v = f.partition("=")
+            params[k.strip().lower()] = v.strip().strip('"')
+        q = _q(fields[1:])
+        if q > 0:
+            params.pop("q", None)
+            out.append((-q, i, params))
+    return [p for _, _, p in sorted(out, key=lambda x: (x[0], x[1]))]
+
+
+def jsonld_form(accept: str | None, forms: Sequence[str]) -> str | None:
+    """The JSON-LD form (one of ``forms``: the ``profile`` IRIs of JSON-LD 1.1 §9.1) asked for in
+    ``Accept: application/ld+json;profile="…"`` (a space-separated list is allowed); None if none is."""
+    for params in accept_params(accept, "application/ld+json"):
+        for iri in params.get("profile", "").split():
+            if iri in forms:
+                return iri
+    return None
+
+
+def link_header(target: str, rel: str, **params: str) -> str:
+    """One ``Link`` value: ``<target>; rel="rel"; k="v"`` (parameter names with ``_`` as ``-``)."""
+    extra = "".join(f'; {k.replace("_", "-")}="{v}"' for k, v in params.items())
+    return f'<{target}>; rel="{rel}"{extra}'

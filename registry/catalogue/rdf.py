@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from urllib.parse import quote
 from collections.abc import Sequence
 
 import pyoxigraph as ox
@@ -234,3 +235,176 @@ def script_json(doc: dict, text: str | None = None) -> str:
     return (text
             .replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
             .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+# --- profiles (W3C "Content Negotiation by Profile") -------------------------------------------
+# The routes of item IRIs and version IRIs call these: which profiles are offered, the view of an
+# item in a profile and its bytes, the headers that say what was served, and ``?_profile=alt``.
+
+ALTR = "http://www.w3.org/ns/dx/connegp/altr#"
+ALTR_PROFILE = "http://www.w3.org/ns/dx/connegp/altr"
+PROF = "http://www.w3.org/ns/dx/prof/"
+
+
+def offered_profiles() -> dict[str, str]:
+    """token -> IRI of every profile an item IRI answers in."""
+    from .. import profiles
+
+    return {t: p.iri for t, p in profiles.PROFILES.items()}
+
+
+def profile_offers(token: str):
+    """The media offers (``registry.negotiation.Offer``) of a profile, in its order, and the default
+    for ``*/*`` (Turtle for ``cb``, else the profile's first media type: JSON-LD for ``ctdl``)."""
+    from .. import negotiation as neg
+    from .. import profiles
+
+    p = profiles.get(token)
+    offers = [o for mt in p.media_types for o in neg.ITEM if o.media_type == mt]
+    default = neg.TURTLE if token == profiles.DEFAULT else offers[0]
+    return offers, default
+
+
+def reference_source(store):
+    """What ``registry.profiles.reference_triples`` reads: the embedded pyoxigraph store, or (remote
+    stores) a function describing one subject by a SPARQL CONSTRUCT over every named graph."""
+    from ..store.embedded import EmbeddedStore
+
+    if isinstance(store, EmbeddedStore):
+        return store.oxigraph
+
+    def describe(node):
+        if not isinstance(node, ox.NamedNode):
+            return []
+        q = f"CONSTRUCT {{ {node} ?p ?o }} WHERE {{ GRAPH ?g {{ {node} ?p ?o }} }}"
+        return [ox.Triple(t.subject, t.predicate, t.object) for t in store.query(q)]
+
+    return describe
+
+
+def profile_view(token: str, triples: Sequence[ox.Triple], store) -> list[ox.Triple]:
+    """The ``token`` view of an item's triples (``cb``: the triples themselves)."""
+    from .. import profiles
+
+    if token == profiles.DEFAULT:
+        return list(triples)
+    return profiles.view(token, triples, reference=profiles.reference_triples(reference_source(store), triples))
+
+
+def profile_body(token: str, media_type: str, triples: Sequence[ox.Triple], store, *, main: str,
+                 context_url: str, form: str | None = None) -> bytes:
+    """The bytes of an item (``triples``: its ``cb`` description) in profile ``token`` and ``media_type``.
+
+    JSON-LD: ``cb`` compact with the context served at ``context_url`` (the serving host), or the
+    JSON-LD 1.1 ``form`` asked for (expanded, or compacted/flattened against that same context);
+    ``ctdl`` with CTDL's published context and property names; ``skos``/``elm`` with the registry's
+    prefixes inline (so they need no context fetch at all).
+    """
+    from .. import profiles
+    from ..profiles import ctdl, jsonld
+
+    if token == profiles.DEFAULT:
+        if media_type == JSONLD and form is not None:
+            ctx = context_document()["@context"]
+            return jsonld.dumps(jsonld.document(triples, form, context=ctx, context_url=context_url))
+        return serialize(triples, media_type, main=main, context_url=context_url)
+    ref = profiles.reference_triples(reference_source(store), triples)
+    if media_type == JSONLD and token == "ctdl" and form in (None, jsonld.COMPACTED):
+        return jsonld.dumps(ctdl.ctdl_jsonld(triples, ref))
+    view = profiles.view(token, triples, reference=ref)
+    if media_type == JSONLD:
+        return jsonld.dumps(jsonld.document(view, form or jsonld.COMPACTED))
+    return ox.serialize(view, format=formats.by_media_type(media_type).ox,
+                        prefixes={**PREFIXES, **profiles.TURTLE_PREFIXES})
+
+
+def _rep(iri_url: str, token: str, media_type: str) -> str:
+    """The URL of one representation: ``{iri}?_profile=TOKEN&_mediatype=TYPE`` (the type URL-encoded)."""
+    return f"{iri_url}?_profile={token}&_mediatype={quote(media_type, safe='/')}"
+
+
+def profile_links(iri_url: str, token: str) -> list[str]:
+    """``Link`` values: the profile served (``rel="profile"``), every other profile × media type as
+    ``rel="alternate"`` with ``type`` and ``profile``, and the alternates list (``?_profile=alt``)."""
+    from .. import profiles
+
+    out = [f'<{profiles.get(token).iri}>; rel="profile"']
+    for p in profiles.PROFILES.values():
+        for mt in p.media_types:
+            if p.token == token:
+                continue  # this profile's formats are the suffix alternates the route already lists
+            out.append(f'<{_rep(iri_url, p.token, mt)}>; rel="alternate"; '
+                       f'type="{mt}"; profile="{p.iri}"')
+    out.append(f'<{iri_url}?_profile=alt>; rel="alternate"; profile="{ALTR_PROFILE}"')
+    return out
+
+
+def content_profile(token: str) -> str:
+    """The ``Content-Profile`` value: the profile IRI in angle brackets."""
+    from .. import profiles
+
+    return f"<{profiles.get(token).iri}>"
+
+
+def alternates_triples(iri: str, iri_url: str) -> list[ox.Triple]:
+    """``?_profile=alt`` as RDF (the W3C conneg "altr" model): the resource, one
+    ``altr:Representation`` per profile × media type (``dcterms:conformsTo``, ``dcterms:format``),
+    the default one, and each profile as ``prof:Profile`` with its token and labels."""
+    from .. import profiles
+
+    n = ox.NamedNode
+    res = n(iri)
+    rdf_type = n(RDF_TYPE)
+    out = [ox.Triple(res, rdf_type, n(ALTR + "Resource"))]
+    for p in profiles.PROFILES.values():
+        pn = n(p.iri)
+        out += [ox.Triple(pn, rdf_type, n(PROF + "Profile")),
+                ox.Triple(pn, n(PROF + "hasToken"), ox.Literal(p.token)),
+                ox.Triple(pn, n(PROF + "isProfileOf"), n(p.profile_of))]
+        out += [ox.Triple(pn, n(PREFIXES["rdfs"] + "label"), ox.Literal(v, language=k)) for k, v in p.label.items()]
+        for mt in p.media_types:
+            rep = n(_rep(iri_url, p.token, mt))
+            out += [ox.Triple(res, n(ALTR + "hasRepresentation"), rep),
+                    ox.Triple(rep, rdf_type, n(ALTR + "Representation")),
+                    ox.Triple(rep, n(DCT + "conformsTo"), pn),
+                    ox.Triple(rep, n(DCT + "format"), ox.Literal(mt))]
+            if p.token == profiles.DEFAULT and mt == TURTLE:
+                out.append(ox.Triple(res, n(ALTR + "hasDefaultRepresentation"), rep))
+    return out
+
+
+def alternates_rows(iri_url: str, lang: str) -> list[dict]:
+    """``?_profile=alt`` for the HTML page: one row per profile × media type."""
+    from .. import profiles
+
+    return [{"token": p.token, "iri": p.iri, "label": p.label.get(lang) or p.label["en"], "media_type": mt,
+             "href": _rep(iri_url, p.token, mt), "default": p.token == profiles.DEFAULT}
+            for p in profiles.PROFILES.values() for mt in p.media_types]
+
+
+# --- registers as data (UKGovLD registry-core's reg:Register) -------------------------------------
+
+REG = "http://purl.org/linked-data/registry#"
+HYDRA = "http://www.w3.org/ns/hydra/core#"
+
+
+def register_triples(register: str, label: dict[str, str], members: Sequence[str], page: int, pages: int,
+                     total: int, page_url) -> list[ox.Triple]:
+    """One page of a listing as a ``reg:Register`` (``rdfs:member`` per member on the page, as
+    registry-core lists a register's items) with Hydra paging: the page is a
+    ``hydra:PartialCollectionView`` of the register (``hydra:first``/``last``/``next``/``previous``),
+    ``hydra:totalItems`` the number of members. ``page_url(n)`` is the absolute URL of page ``n``."""
+    n = ox.NamedNode
+    reg, rdf_type = n(register), n(RDF_TYPE)
+    view = n(page_url(page))
+    out = [ox.Triple(reg, rdf_type, n(REG + "Register")), ox.Triple(reg, rdf_type, n(HYDRA + "Collection")),
+           ox.Triple(reg, n(HYDRA + "totalItems"), ox.Literal(str(total), datatype=n(XSD + "integer"))),
+           ox.Triple(reg, n(HYDRA + "view"), view), ox.Triple(view, rdf_type, n(HYDRA + "PartialCollectionView")),
+           ox.Triple(view, n(HYDRA + "first"), n(page_url(1))), ox.Triple(view, n(HYDRA + "last"), n(page_url(pages)))]
+    out += [ox.Triple(reg, n(PREFIXES["rdfs"] + "label"), ox.Literal(v, language=k)) for k, v in label.items()]
+    if page > 1:
+        out.append(ox.Triple(view, n(HYDRA + "previous"), n(page_url(page - 1))))
+    if page < pages:
+        out.append(ox.Triple(view, n(HYDRA + "next"), n(page_url(page + 1))))
+    out += [ox.Triple(reg, n(PREFIXES["rdfs"] + "member"), n(m)) for m in members]
+    return out

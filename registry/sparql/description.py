@@ -19,6 +19,7 @@ from ..namespaces import DCAT_NS as DCAT, DCT_NS as DCT, RDF_TYPE_NODE as RDF_TY
 
 VOID = "http://rdfs.org/ns/void#"
 XSD_INT = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
+XSD_DATE = ox.NamedNode("http://www.w3.org/2001/XMLSchema#date")
 FORMATS = "http://www.w3.org/ns/formats/"
 
 TITLE = ("广东终身教育学分银行 标准注册库", "Guangdong Lifelong Education Credit Bank Standards Registry")
@@ -26,12 +27,19 @@ DESCRIPTION = ("学分银行发布的资历框架、行业能力标准、能力�
                "Qualifications frameworks, industry competency standards, units and code lists published by the "
                "credit bank, as linked data.")
 
+#: the publisher of the dataset (the credit bank's centre, described in vocabularies/organisations.ttl)
+PUBLISHER = BASE + "org/gdlecb-centre"
+#: the licence the dataset is published under (docs/deployment.md); change it here if the centre decides otherwise
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+#: profile dumps: file name -> profile token (the whole registry in that profile's view, Turtle)
+PROFILE_DUMPS = {f"registry-{token}.ttl.gz": token for token in ("cb", "skos", "elm", "ctdl")}
 #: dumps offered: file name -> (media type of the uncompressed content, pyoxigraph format name)
 DUMPS = {
     "registry.nq.gz": ("application/n-quads", "N_QUADS"),
     "registry.trig.gz": ("application/trig", "TRIG"),
     "registry.ttl.gz": ("text/turtle", "TURTLE"),
     "registry.nt.gz": ("application/n-triples", "N_TRIPLES"),
+    **{name: ("text/turtle", "TURTLE") for name in PROFILE_DUMPS},
 }
 
 _RESULT_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
@@ -87,6 +95,14 @@ SELECT ?class (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } } GROU
 """
 
 
+# an entity (void:entities) is a typed resource; one that has several types (or is typed in several
+# graphs) counts once, which the sum of the class partitions does not
+_ENTITIES_QUERY = "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s a ?class } }"
+_MODIFIED_QUERY = """
+SELECT (MAX(STR(?d)) AS ?m) WHERE { GRAPH ?g { ?s <http://purl.org/dc/terms/modified> ?d } }
+"""
+
+
 class StatsCache:
     """Counts for the descriptions, recomputed when the store generation changes."""
 
@@ -107,7 +123,12 @@ class StatsCache:
                 "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
             graphs = int(self.store.select(
                 "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
-            self._stats = {"classes": classes, "triples": triples, "graphs": graphs, "generation": gen}
+            entities = int(self.store.select(_ENTITIES_QUERY)[0]["n"].value)
+            mod = self.store.select(_MODIFIED_QUERY)
+            modified = mod[0].get("m") if mod else None
+            self._stats = {"classes": classes, "triples": triples, "graphs": graphs, "entities": entities,
+                           "modified": modified.value if isinstance(modified, ox.Literal) else None,
+                           "generation": gen}
             self._gen = gen
             return self._stats
 
@@ -124,10 +145,14 @@ def dataset_description(base_url: str, stats: dict) -> list[ox.Triple]:
         ox.Triple(ds, _n(VOID + "uriSpace"), _lit(BASE)),
         ox.Triple(ds, _n(VOID + "sparqlEndpoint"), _n(base_url + "/sparql")),
         ox.Triple(ds, _n(VOID + "triples"), _int(stats["triples"])),
-        ox.Triple(ds, _n(VOID + "entities"), _int(sum(n for _, n in stats["classes"]))),
+        ox.Triple(ds, _n(VOID + "entities"), _int(stats["entities"])),
+        ox.Triple(ds, _n(DCT + "license"), _n(LICENSE)),
+        ox.Triple(ds, _n(DCT + "publisher"), _n(PUBLISHER)),
         ox.Triple(ds, _n(VOID + "classes"), _int(len(stats["classes"]))),
         ox.Triple(ds, _n(VOID + "vocabulary"), _n(BASE + "def/")),
     ]
+    if stats.get("modified"):
+        t.append(ox.Triple(ds, _n(DCT + "modified"), ox.Literal(stats["modified"][:10], datatype=XSD_DATE)))
     svc = _n(base_url + "/sparql")
     t += [
         ox.Triple(ds, _n(DCAT + "distribution"), _n(base_url + "/sparql#distribution")),
@@ -151,6 +176,11 @@ def dataset_description(base_url: str, stats: dict) -> list[ox.Triple]:
             ox.Triple(_n(f"{base_url}/dumps/{name}#distribution"), _n(DCAT + "compressFormat"),
                       _n("https://www.iana.org/assignments/media-types/application/gzip")),
         ]
+        if name in PROFILE_DUMPS:
+            from ..profiles import PROFILES
+
+            t.append(ox.Triple(_n(f"{base_url}/dumps/{name}#distribution"), _n(DCT + "conformsTo"),
+                               _n(PROFILES[PROFILE_DUMPS[name]].iri)))
     for i, (cls, n) in enumerate(stats["classes"]):
         part = ox.BlankNode(f"class{i}")
         t += [

@@ -14,7 +14,11 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .description import DUMPS
+import io
+
+import pyoxigraph as ox
+
+from .description import DUMPS, PROFILE_DUMPS
 from .formats import graph_format
 
 
@@ -40,9 +44,23 @@ class DumpCache:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 tmp = target.with_name(f"{name}.{os.getpid()}.part")
                 with gzip.open(tmp, "wb", compresslevel=6) as f:
-                    self.store.dump(f, graph_format(DUMPS[name][1]))
+                    if name in PROFILE_DUMPS:
+                        f.write(profile_dump(self.store, PROFILE_DUMPS[name]))
+                    else:
+                        self.store.dump(f, graph_format(DUMPS[name][1]))
                 os.replace(tmp, target)
                 for old in self.folder.iterdir():
                     if old.name.isdigit() and int(old.name) < gen:
                         shutil.rmtree(old, ignore_errors=True)
         return target, gen
+
+
+def profile_dump(store, token: str) -> bytes:
+    """The whole registry (every item graph, merged) in profile ``token``'s view, as Turtle."""
+    from .. import profiles
+
+    buf = io.BytesIO()
+    store.dump(buf, ox.RdfFormat.N_QUADS)
+    triples = [ox.Triple(q.subject, q.predicate, q.object)
+               for q in ox.parse(buf.getvalue(), format=ox.RdfFormat.N_QUADS)]
+    return profiles.view_dump(token, triples)

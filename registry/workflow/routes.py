@@ -22,6 +22,8 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.security import HTTPBearer
 
 from .. import negotiation as neg
+from ..catalogue import rdf as cat_rdf
+from ..catalogue import routes as ld
 from ..config import Settings
 from ..context import get_ctx, get_settings, get_store, get_workflow
 from ..errors import BadRequest, Forbidden, InvalidInput, NotAcceptable, NotFound, RegistryError
@@ -259,7 +261,13 @@ def changes(since: str | None = Query(None, description="last event id seen, or 
         nxt = feed.feed_link(settings.public_base(), feed.CHANGES_PATH, {"since": events[-1]["id"], "limit": limit})
         body["next"] = nxt
         headers["Link"] = f'<{nxt}>; rel="next"'
-    return JSONResponse(body, headers=headers)
+    return JSONResponse(body, headers=ld.cors_headers(headers))
+
+
+@api.options("/changes", include_in_schema=False)
+@api.options("/changes.atom", include_in_schema=False)
+def changes_preflight():
+    return ld.preflight()
 
 
 @api.get("/changes.atom", summary="Change feed as Atom (Atom 订阅)", response_class=Response,
@@ -278,7 +286,8 @@ def changes_atom(request: Request, since: str | None = Query(None), limit: int =
                                                        if k in request.query_params})
     doc = feed.atom(list(reversed(events)), feed_url=self_url, updated=updated, next_url=nxt,
                     title="学分银行标准注册库 变更 · Credit bank registry changes")
-    return Response(doc, media_type="application/atom+xml", headers={"Link": f'<{nxt}>; rel="next"'} if nxt else None)
+    return Response(doc, media_type="application/atom+xml",
+                    headers=ld.cors_headers({"Link": f'<{nxt}>; rel="next"'} if nxt else {}))
 
 
 @api.get("/audit", summary="The audit log (审计日志，注册管理员)")
@@ -307,15 +316,23 @@ def version(request: Request, item_path: str, n: int, suffix: str | None = None,
     triples = versions.get_version(db, item, n) if 1 <= n <= MAX_ID else None
     if triples is None:
         raise NotFound(f"{item} 没有第 {n} 版", f"{item} has no version {n}")
-    # exactly the rule of item IRIs (registry.catalogue.routes): suffix, ?_mediatype=, ?_format=, Accept
-    offer = neg.choose_for(request, neg.ITEM, suffix=suffix, default=neg.TURTLE).offer
+    # exactly the rules of item IRIs (registry.catalogue.routes): profile, then suffix, ?_mediatype=, ?_format=, Accept
+    pc = ld.choose_profile(request)
+    if pc.alt:
+        return ld.alternates(request, ctx.catalogue, f"{item}/v/{n}", f"{served_path(item, s)}/v/{n}", suffix,
+                             lang_of(request, s), None, 0.0)
+    offers, default = cat_rdf.profile_offers(pc.token)
+    offer = neg.choose_for(request, offers, suffix=suffix, default=default).offer
     if offer is None:
         raise NotAcceptable("无法提供所请求的格式", "none of the requested formats is available",
-                            available=[o.media_type for o in neg.ITEM])
+                            available=[o.media_type for o in offers])
     mt = offer.media_type
     # a version never changes: caches may keep it (the HTML also shows the latest version number)
-    headers = {"Vary": "Accept, " + neg.LANGUAGE_VARY if offer is neg.HTML else "Accept",
-               "Link": f'<{item}>; rel="original", <{served_path(item, s)}/v/{n}>; rel="memento"',
+    headers = {"Vary": "Accept, Accept-Profile, " + neg.LANGUAGE_VARY if offer is neg.HTML else "Accept, Accept-Profile",
+               "Content-Profile": cat_rdf.content_profile(pc.token),
+               "Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": ld.EXPOSE,
+               "Link": ", ".join([f'<{item}>; rel="original", <{served_path(item, s)}/v/{n}>; rel="memento"',
+                                  *cat_rdf.profile_links(f"{served_path(item, s)}/v/{n}", pc.token)]),
                "Cache-Control": "public, max-age=86400" if offer is neg.HTML else "public, max-age=31536000, immutable"}
     if offer is neg.HTML:
         rows = versions.history(db, item)
@@ -325,7 +342,11 @@ def version(request: Request, item_path: str, n: int, suffix: str | None = None,
         return render("workflow/version.html", request, lang, item=item, item_path=served_path(item, s),
                       label=item_label(ctx.store, item, lang), n=n, meta=meta, latest=rows[-1]["n"], turtle=turtle,
                       status_name=rdf.STATUS_NAMES.get(meta["status"], meta["status"]), headers=headers)
-    return Response(rdf.serialize(triples, offer.syntax.ox), media_type=offer.syntax.content_type, headers=headers)
+    if pc.token == "cb" and mt != cat_rdf.JSONLD:
+        return Response(rdf.serialize(triples, offer.syntax.ox), media_type=offer.syntax.content_type, headers=headers)
+    form = neg.jsonld_form(request.headers.get("accept"), ld.jsonld.FORMS) if mt == cat_rdf.JSONLD else None
+    body = cat_rdf.profile_body(pc.token, mt, triples, ctx.store, main=item, context_url=ld.context_url(s), form=form)
+    return Response(body, media_type=offer.syntax.content_type, headers=headers)
 
 
 # --- ?_versionAt= and ?_view=history on item IRIs -------------------------------------------------

@@ -96,7 +96,8 @@ def test_sub_resource_answer_is_its_description(client):
 
 def test_jsonld_is_compact_and_expands_to_the_graph(client, site_store):
     doc = client.get(UNIT + ".jsonld").json()
-    assert doc["@context"] == "https://w3id.org/gdlecb/context.jsonld"
+    # issue 10 item 2: the context is on the serving host (Settings().public_base()), so it resolves
+    assert doc["@context"] == "http://127.0.0.1:8000/context.jsonld"
     body = json.dumps(doc)
     assert '"prefLabel"' in body and '"level"' in body and "skos:prefLabel" not in body
     ctx = client.get("/context.jsonld").json()
