@@ -18,10 +18,10 @@ processes (fork) that share the fetched data.
 from __future__ import annotations
 
 import gc
+import hashlib
 import json
 import multiprocessing
 import os
-import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -53,6 +53,8 @@ class BuildStats:
     system_seconds: float = 0.0  # the kernel's part of cpu_seconds (mostly creating files; varies with the disk)
     units: int = 0
     by_kind: dict = field(default_factory=dict)
+    written: int = 0        # files (re)written: all of them into an empty folder, the changed ones over a previous build
+    removed: int = 0        # files of the previous build that this one no longer produces
 
     @property
     def pages_per_second(self) -> float:
@@ -71,13 +73,72 @@ class Job:
 _STATE: dict = {}
 
 
+class Output:
+    """The output folder and its manifest (``.build-manifest.json``: every file the build wrote, with a
+    hash of its content). A file whose content has the hash the previous build recorded is not
+    rewritten; files of the previous build that this one did not produce are removed. So a build
+    over an existing output leaves exactly what a build into an empty folder writes."""
+
+    MANIFEST = ".build-manifest.json"
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.prefix = len(str(root)) + 1
+        self.old: dict[str, str] = {}
+        try:
+            doc = json.loads((root / self.MANIFEST).read_text("utf-8"))
+            if isinstance(doc, dict) and isinstance(doc.get("files"), dict):
+                self.old = doc["files"]
+        except (OSError, ValueError):
+            pass
+        self.new: dict[str, str] = {}
+        self.written = 0
+
+    def write(self, path: Path, data: bytes) -> None:
+        name = str(path)[self.prefix:]
+        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        self.new[name] = digest
+        if self.old.get(name) == digest and path.is_file():
+            return
+        with open(path, "wb") as f:
+            f.write(data)
+        self.written += 1
+
+    def finish(self) -> int:
+        """Remove what the previous build wrote and this one did not; write the manifest. Returns
+        how many files were removed."""
+        removed = 0
+        folders = set()
+        for name in self.old.keys() - self.new.keys():
+            path = self.root / name
+            try:
+                path.unlink()
+                removed += 1
+                folders.add(path.parent)
+            except FileNotFoundError:
+                pass
+        for folder in sorted(folders, key=lambda p: len(p.parts), reverse=True):
+            while folder != self.root and folder.is_relative_to(self.root):
+                try:
+                    folder.rmdir()  # only when empty
+                except OSError:
+                    break
+                folder = folder.parent
+        doc = {"version": 1, "files": dict(sorted(self.new.items()))}
+        with open(self.root / self.MANIFEST, "wb") as f:
+            f.write(json.dumps(doc, separators=(",", ":")).encode("utf-8"))
+        return removed
+
+
 def _write(path: Path, data: bytes) -> None:
-    with open(path, "wb") as f:
-        f.write(data)
+    _STATE["output"].write(path, data)
 
 
-def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
+def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int]:
     st = _STATE
+    output: Output = st["output"]
+    done_before, written_before = output.new, output.written
+    output.new, output.written = {}, 0
     site: SiteData = st["site"]
     out: Path = st["out"]
     iris: IriMap = st["iris"]
@@ -132,7 +193,9 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict]:
                 n_pages += 1
                 n_bytes += len(html)
                 by_kind[job.kind] = by_kind.get(job.kind, 0) + 1
-    return n_pages, n_data, n_bytes, by_kind
+    files, written = output.new, output.written
+    output.new, output.written = done_before, written_before
+    return n_pages, n_data, n_bytes, by_kind, files, written
 
 
 def plan_jobs(site: SiteData, graphs: dict[str, list[ox.Triple]], iris: IriMap) -> list[Job]:
@@ -198,9 +261,12 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
         for d in dirs:
             (root / d).mkdir(parents=True, exist_ok=True)
     # assets, context and search index
-    if (out / "static").exists():
-        shutil.rmtree(out / "static")
-    shutil.copytree(STATIC, out / "static")
+    output = _STATE["output"] = Output(out)
+    for src in sorted(STATIC.rglob("*")):
+        if src.is_file():
+            dst = out / "static" / src.relative_to(STATIC)
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            _write(dst, src.read_bytes())
     _write(out / "context.jsonld", json.dumps(rdf.context_document(), ensure_ascii=False, indent=1).encode("utf-8"))
     _write(out / "_headers", static_headers().encode("utf-8"))
     index = SearchIndex(site, iris.base)
@@ -216,7 +282,7 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
 
     # item pages in worker processes
     t1 = time.perf_counter()
-    _STATE.update(site=site, out=out, iris=iris, langs=list(langs), default_lang=default_lang, formats=formats,
+    _STATE.update(output=output, site=site, out=out, iris=iris, langs=list(langs), default_lang=default_lang, formats=formats,
                   graphs=graphs, jobs=jobs, shapes_desc=shapes_desc)
     workers = workers or os.cpu_count() or 1
     chunks = [list(range(i, len(jobs), workers)) for i in range(workers)]
@@ -232,19 +298,23 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     _STATE.clear()
     gc.unfreeze()
     StaticUrls.known = None
-    for n_pages, n_data, n_bytes, by_kind in results:
+    for n_pages, n_data, n_bytes, by_kind, files, written in results:
+        output.new.update(files)
+        output.written += written
         stats.pages += n_pages
         stats.data_files += n_data
         stats.bytes += n_bytes
         for k, v in by_kind.items():
             stats.by_kind[k] = stats.by_kind.get(k, 0) + v
+    stats.removed = output.finish()
+    stats.written = output.written
     stats.render_seconds = time.perf_counter() - t1
     stats.seconds = time.perf_counter() - t0
     c1 = os.times()
     stats.system_seconds = (c1.system - c0.system) + (c1.children_system - c0.children_system)
     stats.cpu_seconds = (c1.user - c0.user) + (c1.children_user - c0.children_user) + stats.system_seconds
     log(f"wrote {stats.pages} pages and {stats.data_files} data files in {stats.seconds:.2f} s "
-        f"({stats.pages_per_second:.0f} pages/s)")
+        f"({stats.pages_per_second:.0f} pages/s); {stats.written} files (re)written, {stats.removed} removed")
     return stats
 
 

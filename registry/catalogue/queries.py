@@ -81,6 +81,8 @@ class SiteData:
     _memo: dict = field(default_factory=dict, repr=False)
     #: the triples of every named graph (static build only, see ``load_site_data(keep_graphs=True)``)
     graph_triples: dict[str, list] | None = None
+    #: named graph -> the IRI subjects it describes (what an incremental update must re-index)
+    graph_subjects: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set), repr=False)
 
     def _cached(self, key, fn):
         v = self._memo.get(key)
@@ -157,7 +159,13 @@ def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteDa
     ``keep_graphs`` the triples are also kept, grouped by named graph
     (``SiteData.graph_triples``), for the static build.
     """
-    d = SiteData(generation=store.generation())
+    return index_quads(store.query(ALL_QUADS), generation=store.generation(), keep_graphs=keep_graphs)
+
+
+def index_quads(quads, *, generation: int = 0, keep_graphs: bool = False) -> SiteData:
+    """``load_site_data`` over any iterable of ``(graph, subject, predicate, object)`` terms
+    (the incremental update of ``registry/catalogue/incremental.py`` indexes changed graphs with it)."""
+    d = SiteData(generation=generation)
     page_classes = set(PAGE_CLASSES)
     use_preds = set(USE_PREDICATES) - {C + "level"}
     level_of: dict[str, str] = {}
@@ -168,7 +176,7 @@ def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteDa
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount)
+        _scan(quads, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount)
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -191,7 +199,7 @@ def load_site_data(store: RegistryStore, *, keep_graphs: bool = False) -> SiteDa
     return d
 
 
-def _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount) -> None:
+def _scan(quads, d, keep_graphs, graphs, page_classes, use_preds, level_of, credit_node, amount) -> None:
     """The one pass over every quad (see ``load_site_data``)."""
     P_TYPE, P_PREF, P_RLABEL, P_NOTATION = RDF_TYPE, SKOS + "prefLabel", RDFS + "label", SKOS + "notation"
     P_ALT, P_HIDDEN = SKOS + "altLabel", SKOS + "hiddenLabel"
@@ -200,7 +208,8 @@ def _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, cred
     P_LEVELORDER, P_ORDER, P_LEVEL = C + "levelOrder", C + "order", C + "level"
     P_AREA, P_CREDIT, P_AMOUNT, P_STANDARD = C + "functionalArea", C + "creditValue", C + "creditAmount", C + "standard"
     Triple, NamedNode, Literal = ox.Triple, ox.NamedNode, ox.Literal
-    for g, s, p, o in store.query(ALL_QUADS):
+    graph_subjects = d.graph_subjects
+    for g, s, p, o in quads:
         gv = g.value
         if keep_graphs:
             graphs[gv].append(Triple(s, p, o))
@@ -212,6 +221,7 @@ def _scan(store, d, keep_graphs, graphs, page_classes, use_preds, level_of, cred
                 amount[s] = o.value
             continue
         sv = s.value
+        graph_subjects[gv].add(sv)
         if pv == P_TYPE:
             if o.value in page_classes:
                 d.types[sv].append(o.value)

@@ -9,7 +9,8 @@ Ranking (the same in ``site/static/search.js`` for the static build):
 then preferred labels before alternative and hidden ones, shorter matches first,
 then by code. Matching ignores case and width (NFKC + lower case). Filters:
 type, level, sector and status. The index is rebuilt lazily when the store
-generation changes (``SearchIndex.for_site``).
+generation changes, per changed item when the store says which items changed
+(``SearchIndex.updated``, driven by ``service.Catalogue``).
 """
 
 from __future__ import annotations
@@ -56,63 +57,108 @@ class Entry:
     status: str | None   # status key (stable, superseded…)
 
 
-class SearchIndex:
-    """In-memory index of every searchable IRI of one store generation."""
+def entry_of(site: SiteData, iri: str) -> Entry | None:
+    """The search entry of ``iri`` (None: not searchable). It reads the facts of ``iri`` and of its
+    level, area, standard and sectors (``incremental.search_dependents`` is the reverse)."""
+    from .pages import STATUS_KEYS
 
-    _cache: dict[int, "SearchIndex"] = {}
+    types = site.types.get(iri)
+    if not types:
+        return None
+    ptype = min(types, key=lambda t: CLASS_RANK.get(t, 999))
+    short = SEARCH_TYPES.get(ptype)
+    if short is None:
+        return None
+    code = site.notation.get(iri)
+    texts = [(tx, lg, "pref") for tx, lg in site.label_values(iri)]
+    texts += [(tx, lg, f) for tx, lg, f in site.other_labels.get(iri, ())]
+    if not texts and not code:
+        return None
+    level = site.unit_level.get(iri) or next(iter(site.links.get(iri, {}).get(C + "level", [])), None)
+    if ptype == C + "FrameworkLevel":
+        level = iri
+    std = iri if ptype == C + "CompetencyStandard" else site.unit_standard(iri) or site.area_standard.get(iri)
+    sectors = site.links.get(std, {}).get(C + "sector", []) if std else []
+    st = site.status.get(iri) or (site.status.get(std) if ptype == C + "FunctionalArea" and std else None)
+    return Entry(iri, short, ptype, code, texts, site.notation.get(level) if level else None,
+                 sorted(site.notation.get(s, s) for s in sectors), STATUS_KEYS.get(st) if st else None)
 
-    def __init__(self, site: SiteData, base_iri: str):
-        self.site = site
-        self.entries: list[Entry] = []
-        self.exact_code: dict[str, list[int]] = {}
-        blob_parts: list[str] = []
+
+class _Segment:
+    """One searchable text blob over some entries: every normalised code and label, newline-separated."""
+
+    __slots__ = ("blob", "starts", "lengths", "owner")
+
+    def __init__(self, entries: list[Entry], indexes):
+        parts: list[str] = []
         self.starts: list[int] = []
         self.lengths: list[int] = []
         self.owner: list[tuple[int, int]] = []  # (entry index, text index; -1 = code)
         pos = 0
-        from .pages import STATUS_KEYS
-
-        for iri, types in site.types.items():
-            if not iri.startswith(base_iri):
-                continue
-            ptype = min(types, key=lambda t: CLASS_RANK.get(t, 999))
-            short = SEARCH_TYPES.get(ptype)
-            if short is None:
-                continue
-            code = site.notation.get(iri)
-            texts = [(tx, lg, "pref") for tx, lg in site.label_values(iri)]
-            texts += [(tx, lg, f) for tx, lg, f in site.other_labels.get(iri, ())]
-            if not texts and not code:
-                continue
-            level = site.unit_level.get(iri) or next(iter(site.links.get(iri, {}).get(C + "level", [])), None)
-            if ptype == C + "FrameworkLevel":
-                level = iri
-            std = iri if ptype == C + "CompetencyStandard" else site.unit_standard(iri) or site.area_standard.get(iri)
-            sectors = site.links.get(std, {}).get(C + "sector", []) if std else []
-            st = site.status.get(iri) or (site.status.get(std) if ptype == C + "FunctionalArea" and std else None)
-            e = Entry(iri, short, ptype, code, texts, site.notation.get(level) if level else None,
-                      sorted(site.notation.get(s, s) for s in sectors), STATUS_KEYS.get(st) if st else None)
-            idx = len(self.entries)
-            self.entries.append(e)
-            if code:
-                self.exact_code.setdefault(norm(code), []).append(idx)
-            for j, s in ([(-1, code)] if code else []) + [(j, t[0]) for j, t in enumerate(texts)]:
+        for idx in indexes:
+            e = entries[idx]
+            for j, s in ([(-1, e.code)] if e.code else []) + [(j, t[0]) for j, t in enumerate(e.texts)]:
                 n = norm(s)
                 self.starts.append(pos)
                 self.lengths.append(len(n))
                 self.owner.append((idx, j))
-                blob_parts.append(n)
+                parts.append(n)
                 pos += len(n) + 1
-        self.blob = "\n".join(blob_parts)
+        self.blob = "\n".join(parts)
 
-    @classmethod
-    def for_site(cls, site: SiteData, base_iri: str) -> "SearchIndex":
-        key = id(site)
-        idx = cls._cache.get(key)
-        if idx is None or idx.site is not site:
-            cls._cache.clear()
-            idx = cls._cache[key] = SearchIndex(site, base_iri)
-        return idx
+
+class SearchIndex:
+    """In-memory index of every searchable IRI of one store generation.
+
+    ``updated(site, iris)`` gives the index of a new generation in which only ``iris`` changed: their
+    old entries are marked dead and their new ones go to a small second segment, so an accepted change
+    shows in search without re-indexing the registry (the catalogue's cache, ``service.Catalogue``)."""
+
+    #: live entries in the second segment above which ``updated`` re-indexes whole
+    MAX_DELTA = 20_000
+
+    def __init__(self, site: SiteData, base_iri: str):
+        self.site = site
+        self.base_iri = base_iri
+        self.entries: list[Entry] = []
+        self.by_iri: dict[str, int] = {}
+        self.dead: frozenset[int] = frozenset()
+        for iri in site.types:
+            if not iri.startswith(base_iri):
+                continue
+            e = entry_of(site, iri)
+            if e is not None:
+                self.by_iri[iri] = len(self.entries)
+                self.entries.append(e)
+        self.segments = [_Segment(self.entries, range(len(self.entries)))]
+        self.n_base = len(self.entries)
+
+    def updated(self, site: SiteData, iris) -> "SearchIndex":
+        """The index of ``site``, where only the entries of ``iris`` differ from this one's."""
+        new = object.__new__(SearchIndex)
+        new.site, new.base_iri, new.n_base = site, self.base_iri, self.n_base
+        new.entries = list(self.entries)
+        new.by_iri = dict(self.by_iri)
+        dead = set(self.dead)
+        for iri in iris:
+            old = new.by_iri.pop(iri, None)
+            if old is not None:
+                dead.add(old)
+            e = entry_of(site, iri) if iri.startswith(self.base_iri) else None
+            if e is not None:
+                new.by_iri[iri] = len(new.entries)
+                new.entries.append(e)
+        delta = [i for i in range(new.n_base, len(new.entries)) if i not in dead]
+        if len(delta) > self.MAX_DELTA or len(dead) > max(self.MAX_DELTA, new.n_base // 4):
+            return SearchIndex(site, self.base_iri)
+        new.dead = frozenset(dead)
+        new.segments = [self.segments[0], _Segment(new.entries, delta)]
+        return new
+
+    def live(self) -> list[Entry]:
+        """The entries in index order (entries of the base segment first)."""
+        dead = self.dead
+        return [e for i, e in enumerate(self.entries) if i not in dead]
 
     def search(self, q: str, *, type: str | None = None, level: str | None = None, sector: str | None = None,
                status: str | None = None, lang: str = "zh", limit: int | None = None) -> list[dict]:
@@ -121,31 +167,34 @@ class SearchIndex:
         if not nq or "\n" in nq:
             return []
         best: dict[int, tuple] = {}
-        start = 0
-        blob = self.blob
-        while True:
-            pos = blob.find(nq, start)
-            if pos < 0:
-                break
-            k = bisect.bisect_right(self.starts, pos) - 1
-            chunk_start = self.starts[k]
-            idx, j = self.owner[k]
-            e = self.entries[idx]
-            if j == -1:
-                text, tlang, field = e.code, "", "code"
-            else:
-                text, tlang, field = e.texts[j]
-            if pos != chunk_start:
-                tier = 2
-            elif field == "code" and self.lengths[k] == len(nq):
-                tier = 0  # only an exact code ranks first; an exact label is a prefix match
-            else:
-                tier = 1
-            key = (tier, FIELD_RANK[field], len(text), text)
-            if idx not in best or key < best[idx][0]:
-                best[idx] = (key, text, tlang, field)
-            # continue after this chunk's match position
-            start = pos + 1
+        dead = self.dead
+        for seg in self.segments:
+            start = 0
+            blob, starts, lengths, owner = seg.blob, seg.starts, seg.lengths, seg.owner
+            while True:
+                pos = blob.find(nq, start)
+                if pos < 0:
+                    break
+                # continue after this chunk's match position
+                start = pos + 1
+                k = bisect.bisect_right(starts, pos) - 1
+                idx, j = owner[k]
+                if idx in dead:
+                    continue
+                e = self.entries[idx]
+                if j == -1:
+                    text, tlang, field = e.code, "", "code"
+                else:
+                    text, tlang, field = e.texts[j]
+                if pos != starts[k]:
+                    tier = 2
+                elif field == "code" and lengths[k] == len(nq):
+                    tier = 0  # only an exact code ranks first; an exact label is a prefix match
+                else:
+                    tier = 1
+                key = (tier, FIELD_RANK[field], len(text), text)
+                if idx not in best or key < best[idx][0]:
+                    best[idx] = (key, text, tlang, field)
         hits = []
         for idx, (key, text, tlang, field) in best.items():
             e = self.entries[idx]
@@ -172,7 +221,7 @@ class SearchIndex:
 
     def facets(self) -> dict[str, list[str]]:
         types, levels, sectors, statuses = set(), set(), set(), set()
-        for e in self.entries:
+        for e in self.live():
             types.add(e.type)
             if e.level:
                 levels.add(e.level)
@@ -188,5 +237,5 @@ class SearchIndex:
             "version": 1,
             "fields": ["path", "type", "code", "texts", "level", "sectors", "status"],
             "entries": [[path_of(e.iri), e.type, e.code or "", [[t, lg, f[0]] for t, lg, f in e.texts],
-                         e.level or "", e.sectors, e.status or ""] for e in self.entries],
+                         e.level or "", e.sectors, e.status or ""] for e in self.live()],
         }

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import pyoxigraph as ox
 
-from . import i18n, pages, rdf
+from . import i18n, incremental, pages, rdf
 from .pages import Desc, View
 from .queries import C, OWL, SH, SiteData, graph_of, load_site_data
 from .render import SECTIONS, render_page
@@ -99,7 +99,12 @@ def item_context(site: SiteData, kind: str, page: dict, iri: str, rdf_triples: S
 
 
 class Catalogue:
-    """Site data cached per store generation, plus the answers of every catalogue route."""
+    """Site data and search index cached per store generation, plus the answers of every catalogue route.
+
+    After a write the cache is brought up to date per changed graph (``incremental``: the store's
+    change journal, ``RegistryStore.changed_graphs``, names them); it is rebuilt whole only when the
+    change set is unknown (another kind of store, a bulk load, a journal gap) or the update cannot
+    be exact. ``rebuilds`` counts both kinds (for tests and monitoring)."""
 
     def __init__(self, store, base_iri: str, default_lang: str = "zh"):
         self.store = store
@@ -107,6 +112,9 @@ class Catalogue:
         self.default_lang = default_lang
         self._lock = threading.Lock()
         self._site: SiteData | None = None
+        self._index: SearchIndex | None = None
+        #: how often the cache was rebuilt whole ("full") or updated per changed item ("incremental")
+        self.rebuilds = {"full": 0, "incremental": 0}
 
     @property
     def context_url(self) -> str:
@@ -119,11 +127,42 @@ class Catalogue:
             with self._lock:
                 site = self._site
                 if site is None or site.generation != gen:
-                    site = self._site = load_site_data(self.store)
+                    site = self._refresh(site, gen)
+        return site
+
+    def _refresh(self, old: SiteData | None, gen: int) -> SiteData:
+        """(under the lock) the site data and search index of generation ``gen``."""
+        if old is not None:
+            changed = self.store.changed_graphs(old.generation)
+            update = incremental.update_site_data(old, self.store, changed, gen) if changed is not None else None
+            if update is not None:
+                site, affected = update
+                if self._index is not None and self._index.site is old:
+                    reindex = affected | incremental.search_dependents(old, affected) \
+                        | incremental.search_dependents(site, affected)
+                    self._index = self._index.updated(site, reindex)
+                else:
+                    self._index = None
+                self._site = site
+                self.rebuilds["incremental"] += 1
+                return site
+        site = load_site_data(self.store)
+        site.generation = gen  # a write during the scan is applied by the next refresh
+        self._index = None
+        self._site = site
+        self.rebuilds["full"] += 1
         return site
 
     def search_index(self) -> SearchIndex:
-        return SearchIndex.for_site(self.site(), self.iris.base)
+        site = self.site()
+        index = self._index
+        if index is None or index.site is not site:
+            with self._lock:
+                index = self._index
+                if index is None or index.site is not site:
+                    site = self._site
+                    index = self._index = SearchIndex(site, self.iris.base)
+        return index
 
     # --- items -----------------------------------------------------------------
     def locate(self, iri: str) -> tuple[str, list[ox.Triple], list[ox.Triple]] | None:

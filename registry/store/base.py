@@ -190,6 +190,11 @@ class RegistryStore(ABC):
         """
         return 0
 
+    def changed_graphs(self, since: int) -> frozenset[str] | None:
+        """The named graphs written after generation ``since`` up to the current generation, or
+        None when that is not known (then a cache must rebuild whole). Default: not known."""
+        return None
+
     def close(self) -> None:  # pragma: no cover - trivial default
         """Release resources."""
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import fcntl
 import functools
+import json
 import os
 import shutil
 import threading
@@ -58,6 +59,8 @@ from .base import GraphWrite, QueryExecutor, QueryResult, RegistryStore, StoreEr
 BULK_THRESHOLD = 5_000
 #: seconds an old snapshot is kept after it stopped being current (or previous)
 SNAPSHOT_GRACE = 120.0
+#: generations kept in the change journal (``changed_graphs`` further back: unknown)
+JOURNAL_KEEP = 1000
 
 
 def _named(graphs: Sequence[str] | None):
@@ -194,6 +197,7 @@ class EmbeddedStore(RegistryStore):
         self.fault_hook: Callable[[str, int], None] | None = None
         self._mem: ox.Store | None = None
         self._mem_generation = 0
+        self._mem_journal: dict[int, frozenset[str]] = {}
         if self.path is None:
             self._mem = ox.Store()
             return
@@ -284,11 +288,58 @@ class EmbeddedStore(RegistryStore):
         quads = (ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(g))
                  for g, triples in change.replace.items() for t in triples)
         n = sum(len(t) for t in change.replace.values())
-        self._apply([*change.drop, *change.replace], quads, n)
+        graphs = [*change.drop, *change.replace]
+        self._apply(graphs, quads, n, journal=graphs)
 
     def bulk_load_quads(self, quads: Iterable[ox.Quad], graphs: Iterable[str], *, size_hint: int | None = None) -> None:
-        """Replace ``graphs`` with ``quads`` (large loads): streamed into the bulk loader, still atomic."""
+        """Replace ``graphs`` with ``quads`` (large loads): streamed into the bulk loader, still atomic.
+        Not journalled (the quads may name other graphs): caches rebuild whole after a bulk load."""
         self._apply(list(graphs), quads, BULK_THRESHOLD + 1 if size_hint is None else size_hint)
+
+    # -- the change journal: which graphs each generation wrote (for incremental caches) ------
+    def changed_graphs(self, since: int) -> frozenset[str] | None:
+        """Graphs written by generations ``since + 1 … current`` (``DIR/changes/<N>``, written before
+        generation N is published, so every process sees it); None when one of them is not journalled."""
+        gen = self.generation()
+        if since > gen:
+            return None
+        if self._mem is not None:
+            out: set[str] = set()
+            for g in range(since + 1, gen + 1):
+                names = self._mem_journal.get(g)
+                if names is None:
+                    return None
+                out.update(names)
+            return frozenset(out)
+        if gen - since > JOURNAL_KEEP:
+            return None
+        out = set()
+        for g in range(since + 1, gen + 1):
+            try:
+                out.update(json.loads((self.path / "changes" / str(g)).read_text("utf-8")))
+            except (OSError, ValueError):
+                return None
+        return frozenset(out)
+
+    def _journal(self, gen: int, graphs: Sequence[str] | None) -> None:
+        """Record (or, for ``None``, forget) which graphs generation ``gen`` wrote."""
+        if self._mem is not None:
+            if graphs is None:
+                self._mem_journal.pop(gen, None)
+            else:
+                self._mem_journal[gen] = frozenset(graphs)
+                self._mem_journal.pop(gen - JOURNAL_KEEP, None)
+            return
+        folder = self.path / "changes"
+        entry = folder / str(gen)
+        if graphs is None:
+            entry.unlink(missing_ok=True)
+            return
+        folder.mkdir(exist_ok=True)
+        tmp = folder / f"{gen}.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(sorted(set(graphs)), ensure_ascii=False), "utf-8")
+        os.replace(tmp, entry)
+        (folder / str(gen - JOURNAL_KEEP)).unlink(missing_ok=True)
 
     def _hooked(self, quads: Iterable[ox.Quad]):
         hook = self.fault_hook
@@ -297,13 +348,14 @@ class EmbeddedStore(RegistryStore):
                 hook("insert", i)
             yield q
 
-    def _apply(self, drop: Sequence[str], quads: Iterable[ox.Quad], n: int) -> None:
+    def _apply(self, drop: Sequence[str], quads: Iterable[ox.Quad], n: int, *,
+               journal: Sequence[str] | None = None) -> None:
         if self.read_only:
             raise StoreError("this store was opened read-only", kind=Kind.CONFLICT)
         if self.fault_hook is not None:
             quads = self._hooked(quads)
         if self._mem is not None:
-            self._apply_memory(drop, quads)
+            self._apply_memory(drop, quads, journal)
             return
         with self._write_lock, self._locked():
             gen = read_generation(self.path)
@@ -334,6 +386,7 @@ class EmbeddedStore(RegistryStore):
                 if isinstance(e, (OSError, SyntaxError, ValueError)):
                     raise StoreError(f"write failed, nothing was changed: {e}") from e
                 raise
+            self._journal(gen + 1, journal)  # before the generation is published
             _write_generation(self.path, gen + 1)
             marker.unlink(missing_ok=True)
             self._collect_snapshots(gen + 1)
@@ -350,7 +403,7 @@ class EmbeddedStore(RegistryStore):
         else:
             store.extend(quads)
 
-    def _apply_memory(self, drop: Sequence[str], quads: Iterable[ox.Quad]) -> None:
+    def _apply_memory(self, drop: Sequence[str], quads: Iterable[ox.Quad], journal: Sequence[str] | None) -> None:
         # Build the change in a scratch store first, so a failure while reading the input
         # leaves the live store untouched; then apply it as one SPARQL Update (one transaction).
         with self._write_lock:
@@ -370,6 +423,7 @@ class EmbeddedStore(RegistryStore):
                 self._mem.update(" ;\n".join(ops))
             except (OSError, SyntaxError, ValueError) as e:
                 raise StoreError(f"write failed, nothing was changed: {e}") from e
+            self._journal(self._mem_generation + 1, journal)
             self._mem_generation += 1
 
     @contextmanager
