@@ -1,8 +1,11 @@
-"""Validation cost: one submission against stores of growing size, and a whole file in one go.
+"""Validation dry-run cost (issue 13, target 5): one unit and a 100-unit standard against a registry.
 
-Run: ``.venv/bin/python -m bench.validation [1000 10000 ...]``. Prints figures; asserts nothing.
-The point: validating one submission must not cost more when the registry is larger, because only
-the submission and the reference triples it needs go to pyshacl (registry/validation/context.py).
+Run: ``.venv/bin/python -m bench.validation [10000 100000 ...]``. Prints figures; asserts nothing.
+Each size builds an embedded store (shipped ontology + vocabularies + ``bench.generate`` units, loaded
+without validation), then times ``Validator.validate`` of
+- one unit: ``tests/workflow/data/unit-new.ttl`` (p50 target ≤ 25 ms),
+- a 100-unit standard: ``bench.generate(100, seed 7)`` (target ≤ 1 s).
+``--full`` times the plain full-shapes pyshacl path instead of the reduced one (the "before").
 """
 
 from __future__ import annotations
@@ -19,43 +22,42 @@ from registry.store.embedded import EmbeddedStore
 from registry.validation import Validator, parse_rdf_file
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLE = ROOT / "docs" / "examples" / "example-standard.ttl"
+ONE_UNIT = ROOT / "tests" / "workflow" / "data" / "unit-new.ttl"
 
 
-def timed(fn, repeat=7):
+def timed(fn, repeat):
     runs = []
+    out = None
     for _ in range(repeat):
         t = time.perf_counter()
         out = fn()
         runs.append(time.perf_counter() - t)
-    return statistics.median(runs), out
+    return statistics.median(runs), min(runs), out
 
 
-def main(sizes: list[int]) -> None:
-    validator = Validator(reference_paths=[])  # context from the store only
-    sources = {"example-standard.ttl": parse_rdf_file(EXAMPLE)}  # 1 standard, 1 area, 2 units
-    print("store units | example (2 units) median | data graph triples | conforms")
+def main(sizes: list[int], full: bool = False) -> None:
+    validator = Validator(reference_paths=[], reduce_shapes=not full)  # context from the store only
+    cases = [
+        ("one unit", {ONE_UNIT.name: parse_rdf_file(ONE_UNIT)}, 21),
+        ("100-unit standard", {"std100.ttl": parse_rdf_file(generate(100, 7))}, 5),
+    ]
+    print(f"path: {'full shapes' if full else 'reduced shapes'}")
+    print("registry units | submission | median | min | data graph triples | violations")
     with tempfile.TemporaryDirectory() as tmp:
         for n in sizes:
             store = EmbeddedStore(Path(tmp) / f"s{n}")
             t = time.perf_counter()
             load_files(store, [ROOT / "ontology", ROOT / "vocabularies", generate(n, 1)])
             load_s = time.perf_counter() - t
-            validator.validate(sources, store=store)  # warm up (harvests the shapes once)
-            secs, report = timed(lambda: validator.validate(sources, store=store))
-            print(f"{n:>11} | {secs * 1000:8.1f} ms | {validator.last_data_graph_size:>6} | {report.conforms}"
-                  f"   (store loaded in {load_s:.1f} s)")
+            print(f"(registry of {n} units loaded in {load_s:.1f} s)")
+            for name, sources, repeat in cases:
+                validator.validate(sources, store=store)  # warm up (harvests the shapes once)
+                med, low, report = timed(lambda: validator.validate(sources, store=store), repeat)
+                print(f"{n:>14} | {name} | {med * 1000:8.1f} ms | {low * 1000:8.1f} ms | "
+                      f"{validator.last_data_graph_size:>6} | {report.count('Violation')}")
             store.close()
-    for n in (100, 1000):
-        path = generate(n, 1)
-        triples = parse_rdf_file(path)
-        v = Validator()  # shipped vocabularies as context
-        t = time.perf_counter()
-        report = v.validate({path.name: triples})
-        secs = time.perf_counter() - t
-        print(f"whole file of {n} units: {secs:.2f} s = {secs / n * 1000:.1f} ms/unit, "
-              f"{report.count('Violation')} violations, {report.count('Warning')} warnings")
 
 
 if __name__ == "__main__":
-    main([int(a) for a in sys.argv[1:]] or [1000, 10000])
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main([int(a) for a in args] or [10000], full="--full" in sys.argv)

@@ -14,6 +14,7 @@ import functools
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
 from pyshacl.validator import Validator as PyshaclValidator
 from rdflib import BNode, Graph, Literal, URIRef
-from rdflib.namespace import RDFS, SH
+from rdflib.namespace import OWL, RDF, RDFS, SH
 from rdflib.plugins.sparql import prepareQuery
 
 from .. import resources
@@ -73,10 +74,6 @@ _shapes_cache: dict[Path, Graph] = {}
 _shapes_lock = threading.Lock()
 
 
-_harvested: dict[int, ShapesGraph] = {}  # id(shapes graph) -> pyshacl's harvested shapes
-_run_lock = threading.Lock()
-
-
 def load_shapes(path: Path = DEFAULT_SHAPES) -> Graph:
     """The shapes graph, parsed once per process."""
     path = Path(path).resolve()
@@ -86,24 +83,135 @@ def load_shapes(path: Path = DEFAULT_SHAPES) -> Graph:
         return _shapes_cache[path]
 
 
-def _run_pyshacl(data: Graph, shapes: Graph) -> tuple[bool, Graph]:
+_plans: dict[int, "_ShapesPlan"] = {}  # id(shapes graph) -> its plan (which holds the graph, so ids stay unique)
+_run_lock = threading.Lock()
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+_CLASS_TYPES = (RDFS.Class, OWL.Class)
+
+
+class _ShapesPlan:
+    """Which part of one shapes graph a data graph can need, and pyshacl's harvested shapes for it.
+
+    pyshacl looks for the focus nodes of every shape that has a target (~700 with ours) on
+    every run, although a submission holds a handful of classes. A shape with targets (a
+    *root*) can only produce results when its targets can match the data graph: an instance
+    of its ``sh:targetClass`` (or, for an implicit class target, of the shape itself) or of
+    a subclass of it per the data's ``rdfs:subClassOf``; a subject/object of its
+    ``sh:targetSubjectsOf``/``sh:targetObjectsOf`` predicate. ``sh:targetNode`` and
+    ``sh:target`` roots always count. A shape without targets is only checked through a
+    reference (``sh:node``, ``sh:property``, ``sh:qualifiedValueShape``, ``sh:or`` …
+    lists, ``sh:sparql``): so pyshacl gets the shapes graph without the nodes reachable
+    ONLY from roots that cannot match, which gives the same results. Reachability follows
+    every object that is described in the shapes graph (a superset of the references
+    pyshacl follows). Works on any shapes graph (one file or several merged): nothing here
+    knows our shapes.
+    """
+
+    CACHE = 32  # harvested reduced shapes graphs kept (one per set of matching roots)
+
+    def __init__(self, shapes: Graph):
+        self.shapes = shapes
+        class_types = set(_CLASS_TYPES) | set(shapes.subjects(RDFS.subClassOf, RDFS.Class))
+        #: root -> (target classes, subjects-of predicates, objects-of predicates, always)
+        self.roots: dict = {}
+        for root in set(shapes.subjects(None, None)):
+            explicit = any(True for p in _TARGETS if (root, p, None) in shapes)
+            implicit = any(t in class_types for t in shapes.objects(root, RDF.type)) and (
+                (root, RDF.type, SH.NodeShape) in shapes or (root, RDF.type, SH.PropertyShape) in shapes)
+            if not explicit and not implicit:
+                continue
+            classes = set(shapes.objects(root, SH.targetClass)) | ({root} if implicit else set())
+            always = (root, SH.targetNode, None) in shapes or (root, SH.target, None) in shapes
+            self.roots[root] = (frozenset(classes), frozenset(shapes.objects(root, SH.targetSubjectsOf)),
+                                frozenset(shapes.objects(root, SH.targetObjectsOf)), always)
+        self._reach: dict = {root: self._reachable(root) for root in self.roots}
+        self._harvested: OrderedDict[frozenset, ShapesGraph] = OrderedDict()
+        self.full: ShapesGraph | None = None
+
+    def _reachable(self, start) -> frozenset:
+        seen = {start}
+        todo = [start]
+        while todo:
+            node = todo.pop()
+            for o in self.shapes.objects(node, None):
+                if isinstance(o, Literal) or o in seen:
+                    continue
+                if (o, None, None) in self.shapes:
+                    seen.add(o)
+                    todo.append(o)
+        return frozenset(seen)
+
+    def matching_roots(self, data: Graph) -> frozenset:
+        """The roots whose targets can match ``data``."""
+        classes = set(data.objects(None, RDF.type))
+        todo = list(classes)
+        while todo:  # upwards along the data's rdfs:subClassOf, as pyshacl's class targets go downwards
+            for sup in data.objects(todo.pop(), RDFS.subClassOf):
+                if sup not in classes:
+                    classes.add(sup)
+                    todo.append(sup)
+        predicates = set(data.predicates(None, None))
+        return frozenset(
+            root for root, (tcs, subj_of, obj_of, always) in self.roots.items()
+            if always or not tcs.isdisjoint(classes) or not subj_of.isdisjoint(predicates)
+            or not obj_of.isdisjoint(predicates)
+        )
+
+    def reduced_graph(self, roots: frozenset) -> Graph:
+        """The shapes graph without the nodes reachable only from roots outside ``roots``."""
+        keep: set = set()
+        for root in roots:
+            keep |= self._reach[root]
+        drop: set = set()
+        for root, reach in self._reach.items():
+            if root not in roots:
+                drop |= reach - keep
+        graph = Graph()
+        for prefix, ns in self.shapes.namespaces():
+            graph.bind(prefix, ns, override=True)
+        for t in self.shapes:
+            if t[0] not in drop:
+                graph.add(t)
+        return graph
+
+    def harvested(self, runner: PyshaclValidator, data: Graph | None) -> ShapesGraph:
+        """pyshacl's shapes for ``data`` (all of them when ``data`` is None), harvested once per root set."""
+        if data is None:
+            if self.full is None:
+                self.full = runner.shacl_graph
+            return self.full
+        key = self.matching_roots(data)
+        found = self._harvested.get(key)
+        if found is None:
+            found = ShapesGraph(self.reduced_graph(key), runner.shacl_graph.debug, runner.shacl_graph.logger)
+            self._harvested[key] = found
+            if len(self._harvested) > self.CACHE:
+                self._harvested.popitem(last=False)
+        else:
+            self._harvested.move_to_end(key)
+        return found
+
+
+def _run_pyshacl(data: Graph, shapes: Graph, *, reduce: bool = True) -> tuple[bool, Graph]:
     """Run pyshacl on an in-memory graph, reusing the harvested shapes between runs.
 
     ``pyshacl.validate`` rebuilds its ShapesGraph (~400 shapes) on every call, about
     two thirds of the cost of checking one unit; here it is built once per shapes
-    graph. Runs are serialised (pyshacl is pure Python: threads would not run in
-    parallel anyway, and the shared ShapesGraph is not documented as thread-safe).
+    graph and, with ``reduce``, once per set of shapes that can match the data
+    (:class:`_ShapesPlan`). Runs are serialised (pyshacl is pure Python: threads would
+    not run in parallel anyway, and the shared ShapesGraph is not documented as
+    thread-safe).
     """
     with _run_lock:
+        plan = _plans.get(id(shapes))
+        if plan is None or plan.shapes is not shapes:
+            plan = _plans[id(shapes)] = _ShapesPlan(shapes)
         runner = PyshaclValidator(
             DataGraph.from_rdflib(data), shacl_graph=shapes,
             options={"inplace": True, "advanced": False, "inference": "none", "allow_warnings": True},
         )
-        harvested = _harvested.get(id(shapes))
-        if harvested is None:
-            harvested = _harvested[id(shapes)] = runner.shacl_graph
-        else:
-            runner.shacl_graph = harvested
+        runner.shacl_graph = plan.harvested(runner, data if reduce else None)
         conforms, results_graph, _ = runner.run()
     return conforms, results_graph
 
@@ -191,7 +299,8 @@ class Validator:
 
     ``extra_reference``: more RDF files or folders to use as context (the CLI's
     ``--with``). ``reference_paths``: replaces the default context (the shipped
-    ``ontology/`` and ``vocabularies/``); ``[]`` means none.
+    ``ontology/`` and ``vocabularies/``); ``[]`` means none. ``reduce_shapes=False``
+    hands pyshacl every shape on every run (the reference the reduced path is tested against).
     """
 
     def __init__(
@@ -200,7 +309,9 @@ class Validator:
         *,
         shapes_path: str | Path = DEFAULT_SHAPES,
         reference_paths: Iterable[str | Path] | None = None,
+        reduce_shapes: bool = True,
     ):
+        self.reduce_shapes = reduce_shapes
         self.shapes = load_shapes(Path(shapes_path))
         extra = [Path(p) for p in extra_reference]
         base = list(DEFAULT_REFERENCE if reference_paths is None else map(Path, reference_paths))
@@ -303,7 +414,7 @@ class Validator:
             data.add((s, to_rdflib(t.predicate, "ctx"), to_rdflib(t.object, "ctx")))
         self.last_data_graph_size = len(data)
 
-        conforms, results_graph = _run_pyshacl(data, self.shapes)
+        conforms, results_graph = _run_pyshacl(data, self.shapes, reduce=self.reduce_shapes)
 
         finders = {name: _LineFinder(text) for name, text in (texts or {}).items()}
         for problem in split_problems:
