@@ -25,6 +25,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from pyshacl.validator import Validator as PyshaclValidator
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SH
+from rdflib.paths import Path as Path_
 from rdflib.plugins.sparql import prepareQuery
 
 from .. import resources
@@ -88,6 +89,41 @@ _run_lock = threading.Lock()
 
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 _CLASS_TYPES = (RDFS.Class, OWL.Class)
+
+
+class _MemoGraph(Graph):
+    """An rdflib graph that remembers the answer to each triple pattern until it changes.
+
+    pyshacl re-reads a shape's parameters from the shapes graph every time it checks the
+    shape on a value node (each nested ``sh:node``/``sh:property`` check builds its
+    constraint components afresh): ~10k pattern lookups for one unit, each paying the
+    Memory store's context bookkeeping. The shapes graph does not change once harvested,
+    so the same patterns are answered from a dict. Any ``add``/``remove`` forgets them.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._memo: dict = {}
+
+    def triples(self, triple):
+        if isinstance(triple[1], Path_):
+            return super().triples(triple)
+        found = self._memo.get(triple)
+        if found is None:
+            found = self._memo[triple] = tuple(super().triples(triple))
+        return iter(found)
+
+    def add(self, triple):
+        self._memo.clear()
+        return super().add(triple)
+
+    def addN(self, quads):  # noqa: N802 (rdflib's name)
+        self._memo.clear()
+        return super().addN(quads)
+
+    def remove(self, triple):
+        self._memo.clear()
+        return super().remove(triple)
 
 
 class _ShapesPlan:
@@ -167,7 +203,7 @@ class _ShapesPlan:
         for root, reach in self._reach.items():
             if root not in roots:
                 drop |= reach - keep
-        graph = Graph()
+        graph = _MemoGraph()
         for prefix, ns in self.shapes.namespaces():
             graph.bind(prefix, ns, override=True)
         for t in self.shapes:
@@ -434,7 +470,7 @@ class Validator:
             kept_nodes.append(r)
             results.append(self._result(results_graph, r, focus, subj, data, finders))
         results.sort(key=lambda x: (x.source, x.line or 0, x.code or "", x.severity != "Violation",
-                                    x.path or "", x.focus))
+                                    x.path or "", x.focus, x.constraint, x.shape or "", x.value or ""))
         graph = filtered_report_graph(results_graph, kept_nodes,
                                       not any(x.severity == "Violation" for x in results))
         return ValidationReport(results=results, report_graph=graph)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDFS
+from rdflib.namespace import RDFS, SH
 
 from registry.cli import main
 from registry.loader import load_files
@@ -149,3 +149,108 @@ def test_example_against_the_shipped_store(shipped_store):
     dup = v.validate({"example.ttl": parse_rdf(text, source="example.ttl")}, store=shipped_store)
     messages = [r.message["en"] for r in dup.results if r.constraint == "SPARQLConstraintComponent"]
     assert any("<https://w3id.org/gdlecb/unit/ICT-SD-201>" in m for m in messages), dup.to_text("en")
+
+
+# -- the reduced shapes graph (issue 13, target 5) ---------------------------------------------------
+# The fast path hands pyshacl only the shapes whose targets can match the data graph; its reports must
+# be the plain full-shapes pyshacl reports, result for result and triple for triple.
+
+SHIPPED_STANDARDS = sorted((ROOT / "vocabularies").glob("standard-*.ttl"))
+BROKEN_FILES = sorted(p for p in BROKEN.iterdir()
+                      if p.suffix in (".ttl", ".jsonld") and not p.name.startswith("syntax-error"))
+
+
+def _same_reports(fast, full):
+    from rdflib.compare import isomorphic
+
+    for lang in ("zh", "en"):
+        assert fast.to_dict(lang) == full.to_dict(lang)
+    assert isomorphic(fast.report_graph, full.report_graph)
+
+
+@pytest.fixture(scope="module")
+def fast_and_full():
+    return (Validator(reference_paths=[REFERENCE]), Validator(reference_paths=[REFERENCE], reduce_shapes=False))
+
+
+@pytest.mark.parametrize("path", BROKEN_FILES, ids=[p.name for p in BROKEN_FILES])
+def test_reduced_shapes_report_equals_full_on_broken_files(fast_and_full, path):
+    fast, full = fast_and_full
+    sources = {path.name: parse_rdf_file(path)}
+    texts = {path.name: path.read_text("utf-8")}
+    a, b = fast.validate(sources, texts=texts), full.validate(sources, texts=texts)
+    assert b.results, f"{path.name} should have results under the full shapes"
+    _same_reports(a, b)
+
+
+@pytest.mark.parametrize("path", SHIPPED_STANDARDS, ids=[p.name for p in SHIPPED_STANDARDS])
+def test_reduced_shapes_report_equals_full_on_shipped_standards(path):
+    sources = {path.name: parse_rdf_file(path)}
+    _same_reports(Validator().validate(sources), Validator(reduce_shapes=False).validate(sources))
+
+
+def test_reduced_shapes_report_equals_full_on_several_files_at_once(fast_and_full):
+    fast, full = fast_and_full
+    sources = {p.name: parse_rdf_file(p) for p in BROKEN_FILES}
+    _same_reports(fast.validate(sources), full.validate(sources))
+
+
+def test_reduced_shapes_graph_drops_shapes_the_data_cannot_reach():
+    from registry.validation.validator import _ShapesPlan
+
+    shapes = load_shapes()
+    plan = _ShapesPlan(shapes)
+    data = Graph()
+    for s, p, o in Graph().parse(VALID, format="turtle"):
+        data.add((s, p, o))
+    roots = plan.matching_roots(data)
+    unit_shape = URIRef("https://w3id.org/gdlecb/shapes/UnitShape")
+    assert unit_shape in roots
+    assert URIRef("https://w3id.org/gdlecb/shapes/CompetencyStandardShape") not in roots
+    reduced = plan.reduced_graph(roots)
+    assert len(reduced) < len(shapes)
+    # everything the unit shape reaches is still there, triple for triple
+    for node in plan._reach[unit_shape]:
+        assert set(reduced.triples((node, None, None))) == set(shapes.triples((node, None, None)))
+
+
+SMALL_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+ex:AShape a sh:NodeShape ; sh:targetClass ex:A ; sh:property ex:AShape-label .
+ex:AShape-label sh:path rdfs:label ; sh:minCount 1 ; sh:node ex:Nested .
+ex:Nested a sh:NodeShape ; sh:nodeKind sh:Literal .
+ex:Implicit a sh:NodeShape , rdfs:Class ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+ex:SubjShape a sh:NodeShape ; sh:targetSubjectsOf ex:q ; sh:property [ sh:path ex:r ; sh:minCount 1 ] .
+ex:ObjShape a sh:NodeShape ; sh:targetObjectsOf ex:q ; sh:property [ sh:path ex:s ; sh:minCount 1 ] .
+ex:NodeTarget a sh:NodeShape ; sh:targetNode ex:fixed ; sh:property [ sh:path ex:t ; sh:minCount 1 ] .
+"""
+
+
+@pytest.mark.parametrize("data, expected", [
+    # a subclass (declared in the data) of a target class
+    ("ex:x a ex:B . ex:B rdfs:subClassOf ex:A .", {("http://example.org/x", "MinCountConstraintComponent")}),
+    # a shape that is also a class targets its own instances
+    ("ex:x a ex:Implicit .", {("http://example.org/x", "MinCountConstraintComponent")}),
+    # subjects and objects of a predicate; sh:targetNode always applies
+    ("ex:x ex:q ex:y .", {("http://example.org/x", "MinCountConstraintComponent"),
+                          ("http://example.org/y", "MinCountConstraintComponent")}),
+    # a nested shape reached through sh:property / sh:node
+    ('ex:x a ex:A ; rdfs:label ex:notALiteral .', {("http://example.org/x", "NodeConstraintComponent")}),
+    ('ex:x a ex:A ; rdfs:label "fine" .', set()),
+])
+def test_reduced_shapes_keep_every_kind_of_target(tmp_path, data, expected):
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text(SMALL_SHAPES, "utf-8")
+    text = "@prefix ex: <http://example.org/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n" + data
+    sources = {"d.ttl": parse_rdf(text, source="d.ttl")}
+    reports = [Validator(reference_paths=[], shapes_path=shapes, reduce_shapes=r).validate(sources)
+               for r in (True, False)]
+    _same_reports(*reports)
+    full_graph = reports[1].report_graph
+    focus = {(str(full_graph.value(r, SH.focusNode)),
+              str(full_graph.value(r, SH.sourceConstraintComponent)).rsplit("#", 1)[-1])
+             for r in full_graph.objects(None, SH.result)}
+    # ex:fixed (sh:targetNode) is not in the submission: reported by pyshacl but not kept in the report
+    assert focus == expected
