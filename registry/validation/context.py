@@ -57,10 +57,12 @@ def _describe(stores: Sequence[RegistryStore], subjects: Sequence[ox.NamedNode],
     out: set[ox.Triple] = set()
     if not subjects:
         return out
-    preds = " ".join(f"<{p}>" for p in predicates)
+    # a FILTER, not a second VALUES block: with VALUES ?p Oxigraph may start from the predicate
+    # (e.g. every rdf:type triple of the registry: ~290 ms at 100k units instead of ~1 ms)
+    preds = ", ".join(f"<{p}>" for p in predicates)
     for chunk in _chunks(sorted(subjects, key=lambda n: n.value)):
         values = " ".join(str(s) for s in chunk)
-        sparql = f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} VALUES ?p {{ {preds} }} ?s ?p ?o }}"
+        sparql = f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o FILTER (?p IN ({preds})) }}"
         for store in stores:
             for row in store.select(sparql):
                 out.add(ox.Triple(row["s"], row["p"], row["o"]))
