@@ -4,7 +4,9 @@ Only submitted items are checked, and the data graph handed to pyshacl holds
 the submission plus the reference triples it needs (see ``context.py``), so the
 cost of one submission does not depend on the size of the registry. pyshacl
 always gets an in-memory rdflib graph (never an Oxigraph-backed one, which
-makes it quadratic; see /work/shared/performance.md).
+makes it quadratic; see /work/shared/performance.md). pyshacl gets only the shapes
+whose targets can match the data graph (``_ShapesPlan``), harvested once per set of
+matching shapes and answering repeated shape lookups from memory (``_MemoGraph``).
 """
 
 from __future__ import annotations
