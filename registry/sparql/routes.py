@@ -96,6 +96,8 @@ class SparqlEndpoint:
         self.max_nesting = settings.sparql_max_nesting
         self.per_client = settings.sparql_heavy_per_client
         self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight
+        #: relative IRIs in a query resolve against the endpoint's own public URL (registry/sparql/dataset.py)
+        self.base_iri = settings.public_base() + "/sparql"
         self.stats = StatsCache(store)
         self.dumps = DumpCache(store)
 
@@ -130,7 +132,8 @@ class SparqlEndpoint:
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None)
+                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None,
+                       base_iri=self.base_iri)
         client = request.client.host if request.client else ""
         heavy = not analysis.cheap
         if heavy:
