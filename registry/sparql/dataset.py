@@ -139,3 +139,31 @@ def resolve(query: str, default_graph: Sequence[str] | None, named_graphs: Seque
 def has_dataset_clause(query: str) -> bool:
     """Whether ``query`` has a FROM or FROM NAMED clause of its own (a cheap lexer check)."""
     return "from" in query.lower() and bool(dataset_clauses(query)[0])
+
+
+def with_base(query: str, base: str) -> str:
+    """``query`` with ``base`` as its explicit base IRI, for servers that are sent the text.
+
+    A query without BASE gets ``BASE <base>`` in front; the query's own BASE declarations are
+    rewritten to their absolute IRIs (resolved against ``base``), since some servers (Virtuoso
+    7.2) refuse a second BASE in the prologue.
+    """
+    toks = list(token_spans(query))
+    out, last, current, found = [], 0, base, False
+    i = 0
+    while i < len(toks):  # the prologue only
+        kind, text, start, end = toks[i]
+        up = text.upper() if kind == "word" else ""
+        if up == "PREFIX":
+            i += 3
+            continue
+        if up != "BASE" or i + 1 >= len(toks) or toks[i + 1][0] != "iri":
+            break
+        _, iri, istart, iend = toks[i + 1]
+        current = urljoin(current, iri[1:-1])
+        out += [query[last:istart], f"<{current}>"]
+        last, found = iend, True
+        i += 2
+    if not found:
+        return f"BASE <{base}>\n{query}"
+    return "".join(out) + query[last:]

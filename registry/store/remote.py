@@ -49,7 +49,7 @@ import httpx
 import pyoxigraph as ox
 
 from ..errors import Kind
-from ..sparql.dataset import EMPTY_GRAPH, resolve
+from ..sparql.dataset import EMPTY_GRAPH, resolve, with_base
 from .base import (
     GraphWrite,
     QueryResult,
@@ -300,13 +300,13 @@ class RemoteStore(RegistryStore):
         Servers differ on FROM and on the protocol's dataset parameters, so the dataset is resolved
         here and sent explicitly: the query's FROM/FROM NAMED become ``default-graph-uri``/
         ``named-graph-uri`` (taken out of the text), an empty part is :data:`EMPTY_GRAPH`, and
-        ``base_iri`` goes in front of the query as ``BASE`` (its own BASE, later, still applies).
+        ``base_iri`` becomes the query's explicit BASE (``dataset.with_base``).
         """
         form = _check_syntax(sparql, base_iri)
         resolved = resolve(sparql, default_graph, named_graphs, base_iri)
         text = resolved.text
         if base_iri is not None:
-            text = f"BASE <{_iri(base_iri)}>\n{text}"
+            text = with_base(text, _iri(base_iri))
         ds = resolved.dataset
         dg = ng = None
         if not ds.union:
