@@ -22,7 +22,7 @@ def test_query_page_uses_yasgui_in_the_catalogue_layout(client):
     assert 'class="skip-link"' in html and '<main id="main"' in html  # site/templates/layout.html
     assert '<script src="/static/vendor/yasgui/yasgui.min.js" defer></script>' in html
     assert '<script src="/static/sparql-editor.js" defer></script>' in html
-    cfg = json.loads(re.search(r'<script type="application/json" id="sparql-editor-config">(.*?)</script>',
+    cfg = json.loads(re.search(r'<div id="sparql-editor-config" hidden>(.*?)</div>',
                                html, re.S).group(1))
     from registry.namespaces import PREFIXES
     from registry.sparql.examples import EXAMPLES
@@ -33,7 +33,7 @@ def test_query_page_uses_yasgui_in_the_catalogue_layout(client):
     # the no-JS fallback: a GET form to the endpoint
     assert re.search(r'<noscript>\s*<form id="q"[^>]*method="get" action="/sparql"', html)
     for m in re.finditer(r"<script\b([^>]*)>", html):
-        assert "src=" in m.group(1) or "application/" in m.group(1)
+        assert "src=" in m.group(1) or "application/ld+json" in m.group(1)
 
 
 def test_query_page_in_english_by_lang_and_cookie(client):
@@ -42,7 +42,7 @@ def test_query_page_in_english_by_lang_and_cookie(client):
     r = client.get("/sparql", params={"lang": "en"}, headers=BROWSER)
     assert '<html lang="en"' in r.text and "<h1>SPARQL query</h1>" in r.text
     assert "lang=en" in r.headers.get("set-cookie", "")
-    cfg = json.loads(re.search(r'id="sparql-editor-config">(.*?)</script>', r.text, re.S).group(1))
+    cfg = json.loads(re.search(r'id="sparql-editor-config" hidden>(.*?)</div>', r.text, re.S).group(1))
     assert cfg["examples"][0]["name"] == EXAMPLES[0]["en"]
     client.cookies.set("lang", "en")
     try:
