@@ -106,6 +106,8 @@ class QueryJob:
     max_bytes: int
     #: None: the text cannot contain SERVICE (guard pre-check); else the allow-list to check the parsed query against
     service_allowlist: tuple[str, ...] | None = None
+    #: base IRI of relative IRIs in the query (the endpoint's own URL; see registry/sparql/dataset.py)
+    base_iri: str | None = None
 
 
 
@@ -146,12 +148,12 @@ class _CappedWriter(io.RawIOBase):
         return len(b)
 
 
-#: ``query(sparql, default_graph, named_graphs)`` -> a pyoxigraph query result
-QueryFunction = Callable[[str, "Sequence[str] | None", "Sequence[str] | None"], object]
+#: ``query(sparql, default_graph, named_graphs, base_iri)`` -> a pyoxigraph query result
+QueryFunction = Callable[[str, "Sequence[str] | None", "Sequence[str] | None", "str | None"], object]
 
 
 def run_job(job: QueryJob, query: QueryFunction) -> tuple[str, bytes]:
-    """Run ``job`` through ``query(sparql, default_graph, named_graphs)``, capped and serialised.
+    """Run ``job`` through ``query(sparql, default_graph, named_graphs, base_iri)``, capped and serialised.
 
     Returns ``(media type, body)``; raises :class:`QueryFailed`, or the store's own
     :class:`~registry.errors.RegistryError` (a remote store's timeout …) for the caller
@@ -166,7 +168,7 @@ def run_job(job: QueryJob, query: QueryFunction) -> tuple[str, bytes]:
         except QueryRefused as e:
             raise QueryFailed(e.status, str(e)) from None
     try:
-        result = query(job.query, job.default_graph, job.named_graphs)
+        result = query(job.query, job.default_graph, job.named_graphs, job.base_iri)
         if isinstance(result, ox.QueryTriples):
             if job.graph_format is None:
                 raise QueryFailed(406, "this query returns a graph (CONSTRUCT/DESCRIBE) but the request accepts "
@@ -287,7 +289,7 @@ def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_n
     """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``.
 
     ``open_reader()`` gives the store's snapshot reader (``snapshot() -> (generation, ox.Store)``,
-    ``current() -> ox.Store``); ``run_query(store, sparql, default_graph, named_graphs)`` runs a
+    ``current() -> ox.Store``); ``run_query(store, sparql, default_graph, named_graphs, base_iri)`` runs a
     query with the registry's dataset rules. Both come pickled from the store that built the pool.
 
     With ``isolate_network`` (no SERVICE endpoint is allowed) the worker first leaves the
@@ -316,7 +318,7 @@ def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_n
         job: QueryJob = pickle.loads(data)
         try:
             store = reader.current()
-            media, body = run_job(job, lambda q, dg, ng: run_query(store, q, dg, ng))
+            media, body = run_job(job, lambda q, dg, ng, base: run_query(store, q, dg, ng, base))
             reply = ("ok", media, body)
         except QueryFailed as e:
             reply = ("err", e.status, str(e))
@@ -610,9 +612,9 @@ class ThreadQueryExecutor:
         # plain tuples, never with an exception whose traceback still references them
         query = self.query
 
-        def run(q, dg, ng):
-            return query(q, default_graph=list(dg) if dg else None, named_graphs=list(ng) if ng else None,
-                         timeout=timeout)
+        def run(q, dg, ng, base):
+            return query(q, default_graph=None if dg is None else list(dg),
+                         named_graphs=None if ng is None else list(ng), timeout=timeout, base_iri=base)
 
         failure = None
         try:

@@ -9,7 +9,7 @@ Two levels, cheapest first (``analyse`` runs in the server process on every quer
      20,000-deep ``{{{…`` used to kill a query worker, and recursive parsers
      overflow on them);
    * **update refusal**: INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE,
-     ADD or WITH after the prologue is refused with 403 (the endpoint never
+     ADD or WITH after the prologue is refused with 400 as a malformed query (the endpoint never
      writes; the store is opened read-only in the workers as well);
    * a **cost class** (``cheap``): a query shown bounded by its shape alone
      (see :func:`_is_cheap`) may use the reserved fast lane of the executor.
@@ -97,6 +97,15 @@ def tokens(query: str):
         yield kind, m.group()
 
 
+def token_spans(query: str):
+    """``(kind, text, start, end)`` of every token but whitespace and comments (dataset clauses, ``dataset.py``)."""
+    for m in _TOKEN.finditer(query):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        yield kind, m.group(), m.start(), m.end()
+
+
 def decode_escapes(text: str) -> str:
     """SPARQL 1.1 §19.2: ``\\uXXXX`` and ``\\UXXXXXXXX`` stand for the code point (invalid ones stay)."""
     def rep(m):
@@ -164,8 +173,10 @@ def _analyse(query: str, max_nesting: int) -> Analysis:
         else:
             break
     if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in UPDATE_KEYWORDS:
-        raise QueryRefused(Kind.FORBIDDEN, "只读端点，不接受更新 · This endpoint is read-only: SPARQL Update is not accepted "
-                                "(changes go through the registry's submission workflow).")
+        # SPARQL 1.1 Protocol: an update in the query operation is a malformed query (400, nothing runs)
+        raise QueryRefused(Kind.BAD_REQUEST, "查询格式错误：这是 SPARQL 更新，而本端点只读 · Malformed query: this is a SPARQL "
+                                "Update, not a query; this endpoint is read-only (changes go through the registry's "
+                                "submission workflow).")
     needs = mentions_service(query)
     return Analysis(needs, not needs and _is_cheap(toks[i:]))
 

@@ -98,12 +98,16 @@ class RegistryStore(ABC):
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query.
+        """Run a SPARQL query with the dataset rules of ``registry/sparql/dataset.py``.
 
-        Without ``default_graph`` the default graph is the union of all named
-        graphs (the public registry). ``timeout`` (seconds) bounds the run
-        where the implementation can enforce it.
+        ``default_graph``/``named_graphs`` (the protocol's ``default-graph-uri``/
+        ``named-graph-uri``) replace the query's FROM/FROM NAMED; a part left out
+        (``None``) while the other is given is empty. With neither, the query's own
+        FROM/FROM NAMED apply, and without those the default graph is the union of
+        all named graphs (the public registry). ``base_iri`` resolves relative IRIs.
+        ``timeout`` (seconds) bounds the run where the implementation can enforce it.
         """
 
     def query_serialized(

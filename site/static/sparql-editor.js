@@ -2,10 +2,11 @@
 // SPARQL page. No inline script is needed (the CSP is script-src 'self'): the page gives
 //
 //   <div id="sparql-editor" data-endpoint="/sparql" data-config="sparql-editor-config"></div>
-//   <script type="application/json" id="sparql-editor-config">
+//   <div id="sparql-editor-config" hidden>   (any element: its textContent is read; the /sparql page
+//                                            uses a hidden div, so it has no script element but src ones)
 //     {"endpoint": "/sparql", "prefixes": {"cb": "https://w3id.org/gdlecb/def/", ...},
 //      "examples": [{"name": "...", "query": "SELECT ..."}], "lang": "zh"}
-//   </script>
+//   </div>
 //   <script src="/static/vendor/yasgui/yasgui.min.js" defer></script>
 //   <script src="/static/sparql-editor.js" defer></script>
 //
