@@ -231,7 +231,7 @@ class SparqlFastPath:
                     return
                 if answer is not None:
                     media, body = answer
-                    if media.startswith("text/"):
+                    if media.startswith("text/") and "charset" not in media:  # as Starlette's Response
                         media += "; charset=utf-8"
                     await send({"type": "http.response.start", "status": 200,
                                 "headers": [(b"content-type", media.encode()),
