@@ -53,6 +53,7 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 DATA = Path(__file__).resolve().parent / ".data"
 
 GD = "https://w3id.org/gdlecb/"
+HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
 PREFIXES = ("PREFIX cb: <https://w3id.org/gdlecb/def/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
 
 
@@ -296,6 +297,9 @@ def run_size(n: int, args, work: Path) -> dict:
         # same answers everywhere
         for qname, q in qs.items():
             answers = {s.name: answer(s.url, q) for s in servers}
+            if qname == "point":  # `registry load` records a version of each item (registry/workflow/loads.py):
+                # its dcterms:hasVersion link is the one triple the other servers cannot have
+                answers["ours"] = [r for r in answers["ours"] if ("p", ("uri", HAS_VERSION)) not in r]
             ref = answers["oxigraph"]
             same = {name: a == ref for name, a in answers.items()}
             print(f"check {qname}: {len(ref)} rows; same answers: {same}", flush=True)
