@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import time
+from urllib.parse import parse_qsl
 
 import jinja2
 import pyoxigraph as ox
@@ -195,7 +197,7 @@ class SparqlEndpoint:
                                       "running; wait for them to finish (cheap lookups are not limited).", retry_after=2)
             self._heavy[client] = self._heavy.get(client, 0) + 1
         try:
-            media, body = await self.executor.run(job, timeout, cheap=analysis.cheap)
+            media, body = await self.executor.run(job, timeout, cheap=analysis.cheap, bound=analysis.bound)
         finally:
             if heavy:
                 n = self._heavy.get(client, 1) - 1
@@ -280,6 +282,11 @@ class SparqlEndpoint:
                                                                     time.gmtime(path.stat().st_mtime))})
 
 
+#: query-string parameters the raw fast path understands; any other one takes the full handler
+_FAST_PARAMS = frozenset({"query", "format", "output", "timeout"})
+_FAST_CORS = [(k.encode(), v.encode()) for k, v in CORS.items()] + [(b"vary", b"Accept")]
+
+
 class SparqlFastPath:
     """Pure ASGI middleware: ``/sparql`` requests go straight to the endpoint.
 
@@ -287,6 +294,13 @@ class SparqlFastPath:
     router and the other modules' middlewares (a ``BaseHTTPMiddleware`` alone
     costs several hundred microseconds per request). Errors still reach
     Starlette's ServerErrorMiddleware (500).
+
+    The hottest path is raw ASGI (no Starlette Request or Response): a ``GET`` whose
+    parameters are only ``query``, ``format``/``output`` and ``timeout``, whose query the
+    guard proved bounded (``guard.Bound``), is answered by the executor's in-process fast
+    path (``run_bounded``: same time limit, result caps and read-only snapshot as every
+    query). Anything else, or a query the fast path declines, takes the full handler
+    (:meth:`SparqlEndpoint.handle`) exactly as before.
     """
 
     def __init__(self, app, endpoint: "SparqlEndpoint"):
@@ -295,7 +309,68 @@ class SparqlFastPath:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] in ("/sparql", "/sparql/"):
+            if scope["method"] == "GET" and scope["query_string"]:
+                try:
+                    answer = self._fast(scope)
+                except RegistryError as e:
+                    await refuse(e)(scope, receive, send)
+                    return
+                if answer is not None:
+                    media, body = answer
+                    if media.startswith("text/") and "charset" not in media:  # as Starlette's Response
+                        media += "; charset=utf-8"
+                    await send({"type": "http.response.start", "status": 200,
+                                "headers": [(b"content-type", media.encode()),
+                                            (b"content-length", str(len(body)).encode()), *_FAST_CORS]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
             response = await self.endpoint.handle(Request(scope, receive))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _fast(self, scope) -> tuple[str, bytes] | None:
+        """``(media type, body)`` from the fast path, or None: the full handler decides."""
+        ep = self.endpoint
+        s = ep.settings
+        query = fmt = timeout_text = None
+        for k, v in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+            if k not in _FAST_PARAMS:
+                return None
+            if k == "query":
+                if query is not None:
+                    return None
+                query = v
+            elif k == "timeout":
+                timeout_text = v
+            elif fmt is None:
+                fmt = v
+        if query is None or not query.strip() or len(query) * 4 > s.sparql_max_query_bytes and \
+                len(query.encode("utf-8")) > s.sparql_max_query_bytes:
+            return None
+        timeout = s.sparql_timeout
+        if timeout_text is not None:
+            try:
+                t = float(timeout_text)
+            except ValueError:
+                return None
+            if not math.isfinite(t) or t <= 0:
+                return None
+            timeout = min(timeout, t)
+        try:
+            analysis = analyse(query, ep.max_nesting)
+        except RegistryError:
+            return None  # the full handler refuses it
+        if analysis.bound is None:
+            return None
+        accept = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+                break
+        try:
+            rf, gf = choose_formats(accept, fmt)
+        except RegistryError:
+            return None
+        job = QueryJob(query, None, None, rf, gf, s.sparql_max_results, s.sparql_max_result_bytes, None)
+        return ep.executor.run_bounded(job, analysis.bound, timeout)

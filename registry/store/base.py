@@ -65,8 +65,14 @@ class StoreUpstreamError(StoreError):
 class QueryExecutor(Protocol):
     """Runs the public SPARQL endpoint's queries for one store (see ``RegistryStore.query_executor``)."""
 
-    async def run(self, job: "QueryJob", timeout: float, cheap: bool = False) -> tuple[str, bytes]:
-        """``(media type, body)`` of ``job``, within ``timeout`` seconds; raises ``QueryFailed``."""
+    async def run(self, job: "QueryJob", timeout: float, cheap: bool = False, bound=None) -> tuple[str, bytes]:
+        """``(media type, body)`` of ``job``, within ``timeout`` seconds; raises ``QueryFailed``.
+        ``bound``: the guard's proof that the query's work is bounded (an executor may then
+        answer it without a worker round trip, see ``ProcessQueryPool.run_bounded``)."""
+
+    def run_bounded(self, job: "QueryJob", bound, timeout: float) -> tuple[str, bytes] | None:
+        """The answer of a query proven bounded, computed at once in this process, or None when
+        this executor has no such fast path or declines (then :meth:`run` as usual)."""
 
     def close(self) -> None:
         """Stop the executor's threads or processes."""

@@ -253,15 +253,21 @@ class EmbeddedStore(RegistryStore):
             return super().query_executor(settings)
         allow = tuple(settings.sparql_service_allowlist or ())
         return self.query_pool(settings.sparql_workers or None, in_memory=settings.sparql_in_memory,
-                               cheap_size=settings.sparql_cheap_workers, isolate_network=not allow)
+                               cheap_size=settings.sparql_cheap_workers, isolate_network=not allow,
+                               mirror_max_triples=settings.sparql_in_memory_max_triples or None,
+                               fast_max_triples=settings.sparql_fast_max_triples)
 
     def query_pool(self, size: int | None = None, *, in_memory: bool = True, cheap_size: int = 1,
-                   isolate_network: bool = False):
+                   isolate_network: bool = False, mirror_max_triples: int | None = None,
+                   fast_max_triples: int = 0):
         """A :class:`~registry.sparql.executor.ProcessQueryPool` over this store folder's snapshots.
 
         ``size`` general workers (default: one per CPU), ``in_memory``: each keeps an in-memory
         copy of the current snapshot; ``cheap_size`` workers for queries proven cheap;
-        ``isolate_network``: workers drop network access before reading any query.
+        ``isolate_network``: workers drop network access before reading any query;
+        ``mirror_max_triples``: no in-memory copy of a snapshot with more quads (None: no bound);
+        ``fast_max_triples``: the bound of the in-process fast path (0: off; see
+        ``ProcessQueryPool.run_bounded``).
         """
         if self.path is None:
             raise StoreError("an in-memory store cannot be shared with worker processes",
@@ -270,7 +276,8 @@ class EmbeddedStore(RegistryStore):
 
         return ProcessQueryPool(functools.partial(SnapshotReader, str(self.path)), run_query,
                                 size or os.cpu_count() or 2, in_memory, cheap_size=cheap_size,
-                                isolate_network=isolate_network, preload=[__name__])
+                                isolate_network=isolate_network, preload=[__name__],
+                                mirror_max_triples=mirror_max_triples, fast_max_triples=fast_max_triples)
 
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         return [q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))]
