@@ -368,9 +368,12 @@ class SparqlFastPath:
             if name == b"accept":
                 accept = value.decode("latin-1")
                 break
+        if wants_html(accept, fmt):
+            return None  # a browser: the full handler shows the HTML result page
         try:
             rf, gf = choose_formats(accept, fmt)
         except RegistryError:
             return None
-        job = QueryJob(query, None, None, rf, gf, s.sparql_max_results, s.sparql_max_result_bytes, None)
+        job = QueryJob(query, None, None, rf, gf, s.sparql_max_results, s.sparql_max_result_bytes, None,
+                       base_iri=ep.base_iri)
         return ep.executor.run_bounded(job, analysis.bound, timeout)
