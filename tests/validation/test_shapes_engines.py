@@ -20,7 +20,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF, SH
 
 from registry import resources
@@ -31,6 +31,9 @@ from .conftest import BROKEN, REFERENCE
 
 HERE = Path(__file__).resolve().parent
 NPM_PACKAGES = ("rdf-validate-shacl@0.6.5", "rdf-ext@2.5.2", "@rdfjs/parser-n3@2.0.2")
+#: where rdf-validate-shacl itself differs from SHACL (not the shapes): it checks a literal's datatype
+#: IRI but not that the lexical form is valid for it ("2024-13-45"^^xsd:date passes sh:datatype)
+ENGINE_DIFFERENCES = {"malformed-date.ttl"}
 CASES = tomllib.loads((BROKEN / "expected.toml").read_text("utf-8"))["case"]
 SPARQL_SHAPES = resources.sparql_shapes_file(DEFAULT_SHAPES)
 
@@ -75,7 +78,7 @@ def test_the_two_files_are_one_shapes_graph_split_by_engine_feature():
         assert c in constraints and (shape, RDF.type, SH.PropertyShape) in core, shape
     merged = load_shapes()  # the registry validates with both
     assert set(merged.subjects(RDF.type, SH.SPARQLConstraint)) == constraints
-    assert all(t in merged for t in core)
+    assert all(t in merged for t in core if not any(isinstance(x, BNode) for x in t))
 
 
 def test_each_sparql_constraint_is_in_the_form_jena_and_pyshacl_take():
@@ -104,16 +107,17 @@ def test_a_core_only_engine_refuses_sparql_constraints_so_they_are_kept_apart(sh
 
 
 def test_the_core_file_loads_in_rdf_validate_shacl_with_the_core_results_of_pyshacl(shacl_core):
-    cases = [c for c in CASES if c["file"].endswith(".ttl") and "syntax" not in c]
+    cases = [c for c in CASES if c["file"].endswith(".ttl") and "syntax" not in c
+             and c["file"] not in ENGINE_DIFFERENCES]
     out = shacl_core(DEFAULT_SHAPES, REFERENCE, *(BROKEN / c["file"] for c in cases))
     assert out["returncode"] == 0, out["stderr"]
+    context = {str(s) for s in Graph().parse(REFERENCE).subjects() if isinstance(s, URIRef)}
     compared = 0
     for case in cases:
         path = BROKEN / case["file"]
-        subjects = {str(s) for s in Graph().parse(path).subjects() if isinstance(s, URIRef)}
         report = out["reports"][str(path)]
         got = sorted((_curie(r["component"]).removeprefix("sh:"), _curie(r["path"] or ""), _curie(r["severity"]))
-                     for r in report["results"] if r["focus"] in subjects)
+                     for r in report["results"] if r["focus"] not in context)
         want = sorted((r["constraint"], r["path"], "sh:" + r["severity"])
                       for r in case.get("result", []) if r["constraint"] != "SPARQLConstraintComponent")
         assert got == want, case["file"]
