@@ -75,6 +75,7 @@ SPARQL_HEADER = f"""\
 
 # The prefixes the queries use (sh:prefixes), declared on the shapes graph itself.
 <{SHAPES}>
+    a owl:Ontology ;
     sh:declare [
         sh:prefix "cb" ;
         sh:namespace "https://w3id.org/gdlecb/def/"^^xsd:anyURI ;
@@ -1337,7 +1338,8 @@ def render_sparql(node: Node, p: Prop) -> str:
     iri = f"cbs:{node.key}Shape-{p.key}"
     if not p.sparql:
         return ""
-    out = f"{iri}\n    sh:sparql " + " ,\n        ".join(f"{iri}-{s.key}" for s in p.sparql) + " .\n"
+    out = (f"{iri}\n    rdfs:isDefinedBy <{SHAPES}> ;\n    sh:sparql "
+           + " ,\n        ".join(f"{iri}-{s.key}" for s in p.sparql) + " .\n")
     for s in p.sparql:
         out += "\n" + "\n".join([
             f"{iri}-{s.key}",
