@@ -219,6 +219,12 @@ class SearchIndex:
                         "sectors": e.sectors})
         return out
 
+    def suggest(self, q: str, *, lang: str = "zh", limit: int = 8) -> list[dict]:
+        """Search-as-you-type: the first ``limit`` hits of ``search`` (same ranking), each with the
+        label to show and the text that matched (iri, type, code, label, lang, matched, matched_lang)."""
+        keep = ("iri", "type", "code", "label", "lang", "matched", "matched_lang")
+        return [{k: h[k] for k in keep} for h in self.search(q, lang=lang, limit=limit)]
+
     def facets(self) -> dict[str, list[str]]:
         types, levels, sectors, statuses = set(), set(), set(), set()
         for e in self.live():
