@@ -301,3 +301,26 @@ def translator(lang: str):
         return text.format(**values) if values else text
 
     return t
+
+
+#: strings the credit planner's script shows (site/static/planner.js), per language
+PLANNER_KEYS = ("recognised", "none_recognised", "credits", "totals", "not_applied", "requirements", "met",
+                "not_met", "suggestions", "via", "held", "needs", "target", "error", "remove", "requires")
+PLANNER_STRINGS: dict[str, tuple[str, str]] = {
+    "recognised": ("可认定的单元和课程", "Units and courses recognised"),
+    "none_recognised": ("目前没有可认定的单元。", "Nothing is recognised yet."),
+    "credits": ("学分", "credits"),
+    "totals": ("累计学分", "Credits accumulated"),
+    "not_applied": ("未适用的规则及原因", "Rules that did not apply, and why"),
+    "requirements": ("目标资历要求", "Requirements of the target"),
+    "met": ("已满足", "met"),
+    "not_met": ("未满足", "not met"),
+    "suggestions": ("建议的下一步", "Suggested next steps"),
+    "via": ("可通过", "via"),
+    "held": ("已持有", "held"),
+    "needs": ("需要", "needs"),
+    "target": ("目标资历", "Target qualification"),
+    "error": ("评估失败", "The evaluation failed"),
+    "remove": ("移除", "Remove"),
+    "requires": ("另需", "also requires"),
+}
