@@ -30,6 +30,7 @@ SEARCH_TYPES = {
     C + "Sector": "Sector", C + "FieldOfStudy": "FieldOfStudy", C + "OutcomeType": "OutcomeType",
     C + "Dimension": "Dimension", C + "CreditSystem": "CreditSystem", C + "OrganisationRole": "OrganisationRole",
     C + "Organisation": "Organisation", C + "Achievement": "Achievement", C + "TransferRule": "TransferRule",
+    C + "Qualification": "Qualification", C + "Occupation": "Occupation",
     "http://www.w3.org/2004/02/skos/core#ConceptScheme": "ConceptScheme",
     "http://www.w3.org/2004/02/skos/core#Concept": "Concept",
     "http://www.w3.org/2002/07/owl#Class": "Class",
