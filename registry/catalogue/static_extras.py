@@ -152,6 +152,12 @@ _TYPES = [("text/html", "html"), ("text/css", "css"), ("application/javascript",
 _BAD_PROFILE = "未知的配置文件（_profile）；可用：{tokens} · unknown profile (_profile); offered: {tokens}"
 
 
+def _security_headers() -> dict[str, str]:
+    from ..app import SECURITY_HEADERS  # the live server's (CSP, nosniff, no framing, no referrer)
+
+    return dict(SECURITY_HEADERS)
+
+
 def _tokens(tokens: Sequence[str]) -> list[str]:
     return [t for t in tokens if t != profiles.DEFAULT]
 
@@ -183,7 +189,7 @@ def nginx_conf(tokens: Sequence[str]) -> str:
               "",
               "location / {",
               '    add_header Vary "Accept, Accept-Profile" always;',
-              "    add_header X-Content-Type-Options nosniff always;",
+              *[f'    add_header {k} "{v}" always;' for k, v in _security_headers().items()],
               "    try_files $uri $cb_file $uri.html $uri/ =404;",
               "}",
               "location = /404.html { internal; }", ""]
@@ -201,7 +207,7 @@ def htaccess(tokens: Sequence[str]) -> str:
              "AddDefaultCharset utf-8"]
     lines += [f"AddType {mt} .{ext.split()[0]}" for mt, ext in _TYPES if ext in ("ttl", "jsonld", "rdf", "nt")]
     lines += ["<IfModule mod_headers.c>", '  Header merge Vary "Accept, Accept-Profile"',
-              "  Header set X-Content-Type-Options nosniff", "</IfModule>",
+              *[f'  Header always set {k} "{v}"' for k, v in _security_headers().items()], "</IfModule>",
               "RewriteEngine On",
               "# an unknown ?_profile: 400",
               f"RewriteCond %{{QUERY_STRING}} (^|&)_profile=(?!({allowed})(&|$))",
