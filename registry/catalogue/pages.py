@@ -176,6 +176,21 @@ def paginate(items: Sequence, page: int, size: int | None = None) -> dict:
     return D(rows=items[(page - 1) * size: page * size], page=page, pages=pages, total=total)
 
 
+def match_refs(v: "View", iri: str, n) -> list[dict]:
+    """The SKOS mappings of ``iri``, each target labelled from the data we ship (never a live call).
+
+    An external concept we map to with ``skos:exactMatch`` (the EU's ISCED-F IRIs, say) has no label of
+    its own in the registry; being the same concept, it is shown with the label of ``iri`` itself."""
+    out = []
+    for p in MAPPING_PROPS:
+        for o in iris(n, p):
+            ref = v.ref(o)
+            if p == SKOS + "exactMatch" and not v.site.label_values(o):
+                ref = D(ref, label=v.label(iri))
+            out.append({"relation": _c(p), "target": ref})
+    return out
+
+
 def item_meta(v: View, iri: str, node: dict) -> dict:
     """Common header facts of an item page."""
     s = v.site
@@ -472,7 +487,7 @@ def concept_page(v: View, iri: str, desc: Desc) -> dict:
     used = [{"type": v.label(t) if t else ("", ""), "members": v.refs(xs, by_code=True)} for t, xs in sorted(uses.items())]
     page.update({"kind": "concept", "scheme": v.ref(scheme) if scheme else None,
                  "broader": v.refs(iris(n, SKOS + "broader")), "narrower": v.refs(narrower, by_code=True),
-                 "matches": [{"relation": _c(p), "target": v.ref(o)} for p in MAPPING_PROPS for o in iris(n, p)],
+                 "matches": match_refs(v, iri, n),
                  "used": used,
                  "crumbs": [("vocabularies", None)] + ([(scheme, None)] if scheme else [])})
     return page
@@ -613,7 +628,7 @@ def occupation_page(v: View, iri: str, desc: Desc) -> dict:
     scheme = s.in_scheme.get(iri)
     page.update({"kind": "occupation", "scheme": v.ref(scheme) if scheme else None,
                  "broader": v.refs(iris(n, SKOS + "broader")),
-                 "matches": [{"relation": _c(p), "target": v.ref(o)} for p in MAPPING_PROPS for o in iris(n, p)],
+                 "matches": match_refs(v, iri, n),
                  "units": by_type(C + "Unit"), "standards": by_type(C + "CompetencyStandard"),
                  "achievements": by_type(C + "Achievement"),
                  "crumbs": [("vocabularies", None)] + ([(scheme, None)] if scheme else [])})
