@@ -49,6 +49,9 @@ PAGES = {
     "shape": "/shapes/UnitShape",
     "search": "/search?q=web",
     "sparql": "/sparql",
+    "qualification": "/qualification/gzpyp-software-technology",
+    "occupation": "/vocab/occupation/4-10-01-05",
+    "planner": "/planner",
     # the workflow's pages, served by ``versioned_server`` (the shipped content loaded with versions)
     "version": "/unit/ICT-SD-301/v/1",
     "history": "/api/items/unit/ICT-SD-301/history",
