@@ -53,6 +53,7 @@ WRK = shutil.which("wrk") or "/usr/bin/wrk"
 DATA = Path(__file__).resolve().parent / ".data"
 
 GD = "https://w3id.org/gdlecb/"
+HAS_VERSION = "http://purl.org/dc/terms/hasVersion"
 PREFIXES = ("PREFIX cb: <https://w3id.org/gdlecb/def/> PREFIX skos: <http://www.w3.org/2004/02/skos/core#> ")
 
 
@@ -271,7 +272,10 @@ def run_size(n: int, args, work: Path) -> dict:
     try:
         p1, p2, p3 = free_port(), free_port(), free_port()
         env = {**os.environ, "REGISTRY_SPARQL_WORKERS": str(args.query_workers),
-               "REGISTRY_SPARQL_TIMEOUT": "600", "REGISTRY_SPARQL_MAX_RESULTS": "1000000"}
+               "REGISTRY_SPARQL_TIMEOUT": "600", "REGISTRY_SPARQL_MAX_RESULTS": "1000000",
+               # wrk's connections all come from 127.0.0.1: without this the per-client limit of
+               # expensive queries (issue 14) answers most paged/aggregate requests 429
+               "REGISTRY_SPARQL_HEAVY_PER_CLIENT": "0"}
         servers.append(Server("ours", [sys.executable, "-m", "registry.cli", "serve", "--store", str(ours_dir),
                                        "--host", "127.0.0.1", "--port", str(p1), "--workers", str(args.workers)],
                               f"http://127.0.0.1:{p1}/sparql", env=env, log=work / f"ours-{n}.log"))
@@ -296,6 +300,9 @@ def run_size(n: int, args, work: Path) -> dict:
         # same answers everywhere
         for qname, q in qs.items():
             answers = {s.name: answer(s.url, q) for s in servers}
+            if qname == "point":  # `registry load` records a version of each item (registry/workflow/loads.py):
+                # its dcterms:hasVersion link is the one triple the other servers cannot have
+                answers["ours"] = [r for r in answers["ours"] if ("p", ("uri", HAS_VERSION)) not in r]
             ref = answers["oxigraph"]
             same = {name: a == ref for name, a in answers.items()}
             print(f"check {qname}: {len(ref)} rows; same answers: {same}", flush=True)

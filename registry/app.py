@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from . import __version__
 from .catalogue import routes as catalogue_routes
 from .catalogue.service import Catalogue
+from .reconcile import routes as reconcile_routes
 from .config import Settings
 from .context import AppContext
 from .sparql.routes import SparqlEndpoint, SparqlFastPath
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, store: RegistryStore | None = N
     app.include_router(workflow_routes.api)
     app.include_router(transfer_routes.router)
     app.include_router(workflow_routes.versions_router)
+    app.include_router(reconcile_routes.router)
     catalogue_routes.mount_static(app)
     app.include_router(catalogue_routes.router)
     # middlewares, innermost first: ?_versionAt=/?_view=history on item IRIs; the SPARQL hot path

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     #: query workers keep an in-memory copy of the store (much faster aggregates; ~0.8 GB per worker
     #: at 100k units; rebuilt in the background after each write)
     sparql_in_memory: bool = True
+    #: ... but only for stores of at most this many quads (0: no bound); bigger stores are queried on
+    #: disk, so memory stays bounded at a million units (issue 13; ~2.1 M quads per 100k units)
+    sparql_in_memory_max_triples: int = 5_000_000
+    #: queries proven bounded (one triple pattern: ASK, or SELECT with a constant subject having at
+    #: most this many quads) are answered in the server process, without a worker round trip; 0: off
+    sparql_fast_max_triples: int = 10_000
     #: SERVICE endpoints a public query may call (empty: SERVICE is refused)
     sparql_service_allowlist: list[str] = []
     #: deepest nesting of { ( [ a public query may have (deeper: 400 before any parser runs)

@@ -33,7 +33,8 @@ from .errors import RegistryError
 ENV = "REGISTRY_RESOURCES_DIR"
 PACKAGED = "_resources"  # folder inside the ``registry`` package of a built distribution
 
-SHAPES_FILE = "shapes/gdlecb-shapes.ttl"  # relative to a resources root
+SHAPES_FILE = "shapes/gdlecb-shapes.ttl"  # relative to a resources root: SHACL Core
+SPARQL_SHAPES_FILE = "shapes/gdlecb-shapes-sparql.ttl"  # the SHACL-SPARQL constraints, used with it
 
 
 class ResourceError(RegistryError):
@@ -91,8 +92,17 @@ def _find(relative: str, *, folder: bool) -> Path:
 
 
 def shapes_file() -> Path:
-    """The SHACL shapes, ``shapes/gdlecb-shapes.ttl``."""
+    """The SHACL shapes (SHACL Core), ``shapes/gdlecb-shapes.ttl``."""
     return _find(SHAPES_FILE, folder=False)
+
+
+def sparql_shapes_file(core: Path | None = None) -> Path | None:
+    """The SHACL-SPARQL constraints that go with the Core shapes file ``core`` (default: the
+    registry's): ``{stem}-sparql.ttl`` beside it, or None when that file does not exist (a shapes
+    file of one's own may have no SPARQL part)."""
+    core = Path(core) if core is not None else shapes_file()
+    companion = core.with_name(core.stem + "-sparql" + core.suffix)
+    return companion if companion.is_file() else None
 
 
 def ontology_dir() -> Path:
@@ -145,6 +155,7 @@ def describe() -> dict[str, str]:
     """Where each resource comes from (for ``registry resources`` and tests)."""
     return {
         "shapes": str(shapes_file()),
+        "shapes-sparql": str(sparql_shapes_file()),
         "ontology": str(ontology_dir()),
         "vocabularies": str(vocabularies_dir()),
         "site/templates": str(site_templates()),

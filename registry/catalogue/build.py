@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from . import i18n, pages, rdf
+from . import i18n, pages, rdf, static_extras
 from .pages import Desc, View
 from .queries import C, SiteData, load_site_data
 from .render import STATIC, environment, ld_markup, render_page
@@ -234,7 +234,7 @@ def static_headers() -> str:
 
 def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] = ("zh", "en"),
                default_lang: str = "zh", formats: bool = True, workers: int | None = None,
-               log: Callable[[str], None] | None = None) -> BuildStats:
+               log: Callable[[str], None] | None = None, profiles: tuple[str, ...] = ("cb",)) -> BuildStats:
     """Write the static catalogue of ``store`` to ``out``; returns what was written and how fast."""
     log = log or (lambda m: None)
     t0 = time.perf_counter()
@@ -306,6 +306,9 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
         stats.bytes += n_bytes
         for k, v in by_kind.items():
             stats.by_kind[k] = stats.by_kind.get(k, 0) + v
+    stats.data_files += static_extras.write_extras(  # profiles, sitemap, robots, host rules
+        store, out, site=site, iris=iris, tokens=profiles if formats else (),
+        items=static_extras.job_items(jobs, graphs, iris), write=output.write)
     stats.removed = output.finish()
     stats.written = output.written
     stats.render_seconds = time.perf_counter() - t1

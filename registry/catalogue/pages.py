@@ -176,6 +176,21 @@ def paginate(items: Sequence, page: int, size: int | None = None) -> dict:
     return D(rows=items[(page - 1) * size: page * size], page=page, pages=pages, total=total)
 
 
+def match_refs(v: "View", iri: str, n) -> list[dict]:
+    """The SKOS mappings of ``iri``, each target labelled from the data we ship (never a live call).
+
+    An external concept we map to with ``skos:exactMatch`` (the EU's ISCED-F IRIs, say) has no label of
+    its own in the registry; being the same concept, it is shown with the label of ``iri`` itself."""
+    out = []
+    for p in MAPPING_PROPS:
+        for o in iris(n, p):
+            ref = v.ref(o)
+            if p == SKOS + "exactMatch" and not v.site.label_values(o):
+                ref = D(ref, label=v.label(iri))
+            out.append({"relation": _c(p), "target": ref})
+    return out
+
+
 def item_meta(v: View, iri: str, node: dict) -> dict:
     """Common header facts of an item page."""
     s = v.site
@@ -247,6 +262,7 @@ def unit_page(v: View, iri: str, desc: Desc) -> dict:
         "area": v.ref(area_iri) if area_iri else None,
         "standard": v.ref(std) if std else None,
     })
+    page["recognition"] = recognition_section(v, iri)
     crumbs = [("standards", None)]
     if std:
         crumbs.append((std, None))
@@ -471,7 +487,7 @@ def concept_page(v: View, iri: str, desc: Desc) -> dict:
     used = [{"type": v.label(t) if t else ("", ""), "members": v.refs(xs, by_code=True)} for t, xs in sorted(uses.items())]
     page.update({"kind": "concept", "scheme": v.ref(scheme) if scheme else None,
                  "broader": v.refs(iris(n, SKOS + "broader")), "narrower": v.refs(narrower, by_code=True),
-                 "matches": [{"relation": _c(p), "target": v.ref(o)} for p in MAPPING_PROPS for o in iris(n, p)],
+                 "matches": match_refs(v, iri, n),
                  "used": used,
                  "crumbs": [("vocabularies", None)] + ([(scheme, None)] if scheme else [])})
     return page
@@ -502,6 +518,7 @@ def achievement_page(v: View, iri: str, desc: Desc) -> dict:
                  "credit": _credit(v, desc, first(n, C + "creditValue")),
                  "rules": v.refs(x for p, x in s.used_by.get(iri, ()) if p == C + "fromAchievement"),
                  "crumbs": [("achievements", None)]})
+    page["recognition"] = recognition_section(v, iri)
     return page
 
 
@@ -525,6 +542,96 @@ def transfer_rule_page(v: View, iri: str, desc: Desc) -> dict:
                  "valid_until": (first(n, C + "validUntil").value if first(n, C + "validUntil") else None),
                  "recognition_body": v.refs(iris(n, C + "recognitionBody")),
                  "crumbs": [("transfer-rules", None)]})
+    return page
+
+
+# --- recognition and transfer: rules both ways, qualifications, occupations -----------------
+
+SOURCE_PREDICATES = (C + "fromAchievement", C + "fromUnit")
+TARGET_PREDICATES = (C + "toUnit", C + "toComponent")
+
+
+def _rule_row(v: View, rule: str, other_side: tuple[str, ...]) -> dict:
+    links = v.site.links.get(rule, {})
+    return D(v.ref(rule), others=v.refs((x for p in other_side for x in links.get(p, ())), by_code=True))
+
+
+def recognition_section(v: View, iri: str) -> dict:
+    """认定与转换: the rules that recognise ``iri`` (it is their target, with their sources) and the
+    rules ``iri`` counts for (it is their source, with their targets)."""
+    used = v.site.used_by.get(iri, ())
+    into = sorted({x for p, x in used if p in TARGET_PREDICATES})
+    out_of = sorted({x for p, x in used if p in SOURCE_PREDICATES})
+    return D(recognised_by=[_rule_row(v, r, SOURCE_PREDICATES) for r in into],
+             counts_for=[_rule_row(v, r, TARGET_PREDICATES) for r in out_of])
+
+
+REQUIREMENT_KINDS = {C + "AllOfRequirement": "all", C + "AnyOfRequirement": "any", C + "UnitsRequirement": "units",
+                     C + "CreditRequirement": "credits", C + "ChoiceRequirement": "choice"}
+
+
+def _requirement(v: View, desc: Desc, node, depth: int = 0, seen=None) -> dict | None:
+    seen = seen if seen is not None else set()
+    if node in seen or depth > 12:
+        return None
+    seen.add(node)
+    n = desc.node(node)
+    kind = next((REQUIREMENT_KINDS[o.value] for o in n.get(RDF_TYPE, ()) if o.value in REQUIREMENT_KINDS), "other")
+    mc, choose, lvl = first(n, C + "minCredits"), first(n, C + "chooseCount"), first(n, C + "minLevel")
+    parts = [_requirement(v, desc, x, depth + 1, seen) for x in n.get(C + "part", ())]
+    parts = sorted((x for x in parts if x), key=lambda x: (x["label"] or ("", ""))[0])
+    return D(kind=kind, label=v.text(texts(n, SKOS + "prefLabel")),
+             units=v.refs(iris(n, C + "requiredUnit") + iris(n, C + "option"), by_code=True),
+             min_credits=number(mc.value) if mc is not None else None, choose=choose.value if choose is not None else None,
+             standards=v.refs(iris(n, C + "fromStandard")), areas=v.refs(iris(n, C + "fromArea")),
+             min_level=v.ref(lvl.value) if isinstance(lvl, ox.NamedNode) else None, parts=parts)
+
+
+def qualification_page(v: View, iri: str, desc: Desc) -> dict:
+    """A qualification: its requirements as a tree, its courses, the units it names and the rules leading into it."""
+    n = desc.node(iri)
+    s = v.site
+    page = item_meta(v, iri, n)
+    req = first(n, C + "requirement")
+    tree = _requirement(v, desc, req) if req is not None else None
+    components = sorted(x for p, x in s.used_by.get(iri, ()) if p == C + "componentOf")
+    named: list[str] = []
+    stack = [tree] if tree else []
+    while stack:
+        r = stack.pop()
+        named += [u["iri"] for u in r["units"]]
+        stack += r["parts"]
+    reached = dict.fromkeys(components + sorted(set(named)))
+    rules = sorted({x for t in reached for p, x in s.used_by.get(t, ()) if p in TARGET_PREDICATES})
+    share, cap, shelf = first(n, C + "maxTransferShare"), first(n, C + "maxTransferCredits"), first(n, C + "creditShelfLife")
+    system = first(n, C + "usesCreditSystem")
+    page.update({"kind": "qualification", "tree": tree,
+                 "awarding_body": v.refs(iris(n, C + "awardingBody")), "level": v.refs(iris(n, C + "level")),
+                 "system": v.ref(system.value) if isinstance(system, ox.NamedNode) else None,
+                 "max_transfer_share": number(str(float(share.value) * 100)) if share is not None else None,
+                 "max_transfer_credits": number(cap.value) if cap is not None else None,
+                 "shelf_life": shelf.value if shelf is not None else None,
+                 "components": [D(v.ref(c), credit=_credit(v, desc, first(desc.node(c), C + "creditValue"))) for c in components],
+                 "units": v.refs((u for u in named if u not in components), by_code=True),
+                 "rules": [_rule_row(v, r, SOURCE_PREDICATES + TARGET_PREDICATES) for r in rules],
+                 "crumbs": []})
+    return page
+
+
+def occupation_page(v: View, iri: str, desc: Desc) -> dict:
+    """An occupation (职业): its code list entry and the units, standards and achievements leading to it."""
+    n = desc.node(iri)
+    s = v.site
+    page = item_meta(v, iri, n)
+    members = sorted(x for p, x in s.used_by.get(iri, ()) if p == C + "occupation")
+    by_type = lambda cls: v.refs((m for m in members if cls in s.types.get(m, ())), by_code=True)  # noqa: E731
+    scheme = s.in_scheme.get(iri)
+    page.update({"kind": "occupation", "scheme": v.ref(scheme) if scheme else None,
+                 "broader": v.refs(iris(n, SKOS + "broader")),
+                 "matches": match_refs(v, iri, n),
+                 "units": by_type(C + "Unit"), "standards": by_type(C + "CompetencyStandard"),
+                 "achievements": by_type(C + "Achievement"),
+                 "crumbs": [("vocabularies", None)] + ([(scheme, None)] if scheme else [])})
     return page
 
 

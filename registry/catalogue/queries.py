@@ -28,6 +28,7 @@ PAGE_CLASSES = [
     C + "FrameworkLevel", C + "LevelDescriptor", C + "LevelMapping", C + "Organisation", C + "Achievement",
     C + "TransferRule", C + "LearningOutcome", C + "CreditValue", C + "Sector", C + "FieldOfStudy",
     C + "OutcomeType", C + "Dimension", C + "CreditSystem", C + "OrganisationRole",
+    C + "Qualification", C + "QualificationComponent", C + "Occupation",
     SH + "NodeShape", SH + "PropertyShape", OWL + "Ontology", OWL + "Class", OWL + "ObjectProperty",
     OWL + "DatatypeProperty", OWL + "AnnotationProperty", RDFS + "Class", "http://www.w3.org/1999/02/22-rdf-syntax-ns#Property",
     SKOS + "ConceptScheme", SKOS + "Concept", SKOS + "OrderedCollection", SKOS + "Collection",
@@ -39,6 +40,8 @@ USE_PREDICATES = [
     C + "sector", C + "fieldOfStudy", C + "applicableOutcomeType", C + "outcomeType", C + "awardingBody",
     C + "developer", C + "organisationRole", C + "recognitionBody", C + "fromAchievement", C + "toUnit",
     C + "framework", DCT + "publisher", C + "level",
+    # recognition and transfer (rules both ways, courses of qualifications) and occupations
+    C + "fromUnit", C + "toComponent", C + "componentOf", C + "occupation",
 ]
 
 P = sparql_prefixes()

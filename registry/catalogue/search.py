@@ -30,6 +30,7 @@ SEARCH_TYPES = {
     C + "Sector": "Sector", C + "FieldOfStudy": "FieldOfStudy", C + "OutcomeType": "OutcomeType",
     C + "Dimension": "Dimension", C + "CreditSystem": "CreditSystem", C + "OrganisationRole": "OrganisationRole",
     C + "Organisation": "Organisation", C + "Achievement": "Achievement", C + "TransferRule": "TransferRule",
+    C + "Qualification": "Qualification", C + "Occupation": "Occupation",
     "http://www.w3.org/2004/02/skos/core#ConceptScheme": "ConceptScheme",
     "http://www.w3.org/2004/02/skos/core#Concept": "Concept",
     "http://www.w3.org/2002/07/owl#Class": "Class",
@@ -218,6 +219,12 @@ class SearchIndex:
                         "matched": text, "matched_lang": tlang, "tier": tier, "status": e.status, "level": e.level,
                         "sectors": e.sectors})
         return out
+
+    def suggest(self, q: str, *, lang: str = "zh", limit: int = 8) -> list[dict]:
+        """Search-as-you-type: the first ``limit`` hits of ``search`` (same ranking), each with the
+        label to show and the text that matched (iri, type, code, label, lang, matched, matched_lang)."""
+        keep = ("iri", "type", "code", "label", "lang", "matched", "matched_lang")
+        return [{k: h[k] for k in keep} for h in self.search(q, lang=lang, limit=limit)]
 
     def facets(self) -> dict[str, list[str]]:
         types, levels, sectors, statuses = set(), set(), set(), set()

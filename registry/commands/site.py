@@ -15,8 +15,11 @@ from ..config import Settings
 @click.option("--lang", "langs", default="zh,en", show_default=True,
               help="Languages to build, comma-separated; the first is at the root, the others under {lang}/.")
 @click.option("--no-data", is_flag=True, help="Skip the per-item Turtle/JSON-LD/RDF-XML/N-Triples files.")
+@click.option("--profiles", "profile_list", default="cb", show_default=True,
+              help="Profiles to write per item, comma-separated (cb, skos, elm, ctdl); cb is the {path}.ttl files, "
+                   "the others {path}/_profile/{token}.{ext}.")
 @click.option("--workers", type=int, default=None, help="Rendering processes (default: one per CPU).")
-def build_site_command(out, store_spec, base_iri, langs, no_data, workers):
+def build_site_command(out, store_spec, base_iri, langs, no_data, profile_list, workers):
     """Write the whole catalogue as static files to OUT/ (relative links, client-side search)."""
     from ..catalogue.build import build_site
     from ..store import StoreError, open_store
@@ -26,13 +29,20 @@ def build_site_command(out, store_spec, base_iri, langs, no_data, workers):
     bad = [x for x in lang_list if x not in ("zh", "en")]
     if bad or not lang_list:
         raise click.BadParameter(f"languages must be zh and/or en, not {', '.join(bad) or 'nothing'}", param_hint="--lang")
+    from ..catalogue.static_extras import parse_profiles
+    from ..errors import RegistryError
+
+    try:
+        tokens = parse_profiles(profile_list)
+    except RegistryError as e:
+        raise click.BadParameter(f"{e.zh} · {e.en}", param_hint="--profiles") from e
     try:
         store = open_store(settings.store, read_only=not settings.is_remote())
     except StoreError as e:
         raise click.ClickException(str(e)) from e
     try:
         stats = build_site(store, out, base_iri=base_iri or settings.base_iri, langs=lang_list,
-                           default_lang=lang_list[0], formats=not no_data, workers=workers,
+                           default_lang=lang_list[0], formats=not no_data, workers=workers, profiles=tokens,
                            log=lambda m: click.echo(m, err=True))
     finally:
         store.close()

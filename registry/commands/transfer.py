@@ -143,15 +143,25 @@ def batch_command(records, target, at, out_path, lang, store_spec) -> None:
     start = time.perf_counter()
     try:
         learners = record_from_csv(_read(records), learner_column=True)
+        # the store stays open while learners are evaluated: a held unit no rule names is read per record
         with open_store(store_spec) as store:
             g = load_graph(store)
+            out = sys.stdout if out_path == "-" else open(out_path, "w", encoding="utf-8", newline="")
+            try:
+                _write_batch(csv.writer(out), learners, g, target, at, lang)
+            finally:
+                if out is not sys.stdout:
+                    out.close()
     except TransferInputError as e:
         _fail(e, lang)
     except (StoreError, OSError) as e:
         click.echo(str(e), err=True)
         sys.exit(2)
-    out = sys.stdout if out_path == "-" else open(out_path, "w", encoding="utf-8", newline="")
-    w = csv.writer(out)
+    click.echo(f"{len(learners)} learner(s) in {time.perf_counter() - start:.2f} s", err=True)
+
+
+def _write_batch(w, learners: dict, g, target, at, lang) -> None:
+    """One CSV row per learner and recognised unit (one row for a learner with none or a refused record)."""
     w.writerow(["learner", "unit", "code", "system", "credits", "rules", "target_met", "error"])
     for who in sorted(learners):
         body = learners[who]
@@ -172,9 +182,6 @@ def batch_command(records, target, at, out_path, lang, store_spec) -> None:
         for e in result["recognised"]:
             c = e["credits"][0] if e["credits"] else {"system": "", "amount": ""}
             w.writerow([who, e["unit"], e["code"], c["system"], c["amount"], " ".join(e["rules"]), met, ""])
-    if out is not sys.stdout:
-        out.close()
-    click.echo(f"{len(learners)} learner(s) in {time.perf_counter() - start:.2f} s", err=True)
 
 
 @click.group("rules")

@@ -19,6 +19,7 @@ import click
 import httpx
 
 from ..config import DEFAULT_STORE, Settings
+from ..transfer.impact import describe_affected
 
 SERVER_ENV = "REGISTRY_SERVER"
 TOKEN_ENV = "REGISTRY_TOKEN"
@@ -295,6 +296,15 @@ def status(item, target, successor, reason, base_iri, server, token):
         data = _show(c.post(f"/api/items/{_item_path(base_iri, item)}/status",
                             json={"status": target, "successor": successor, "reason": reason}))
     click.echo(f"{data['item']}: {data['from']} → {data['status']} ({data['versions'][0]['version_iri']})")
+    affects = data.get("affects")
+    if affects is not None:
+        if affects["rules"] or affects["qualifications"]:
+            click.echo(f"affects / 影响: {len(affects['rules'])} transfer rule(s) / 条转换规则, "
+                       f"{len(affects['qualifications'])} qualification(s) / 项资历")
+            for line in describe_affected(affects):
+                click.echo(line)
+        else:
+            click.echo("affects / 影响: no transfer rule or qualification / 无转换规则或资历引用")
 
 
 @click.command("history")

@@ -79,6 +79,7 @@ import pickle
 import signal
 import struct
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -88,7 +89,7 @@ import pyoxigraph as ox
 from ..errors import Kind, RegistryError
 from .errors import QueryFailed  # noqa: F401 (defined with the endpoint's other refusals)
 from .formats import GRAPH_MEDIA, RESULTS_MEDIA, graph_format, results_format
-from .guard import QueryRefused, check_services
+from .guard import Bound, QueryRefused, check_services
 
 log = logging.getLogger("registry.sparql")
 #: True in a query worker process (may raise its recursion limit for the SERVICE check)
@@ -106,6 +107,8 @@ class QueryJob:
     max_bytes: int
     #: None: the text cannot contain SERVICE (guard pre-check); else the allow-list to check the parsed query against
     service_allowlist: tuple[str, ...] | None = None
+    #: base IRI of relative IRIs in the query (the endpoint's own URL; see registry/sparql/dataset.py)
+    base_iri: str | None = None
 
 
 
@@ -146,12 +149,12 @@ class _CappedWriter(io.RawIOBase):
         return len(b)
 
 
-#: ``query(sparql, default_graph, named_graphs)`` -> a pyoxigraph query result
-QueryFunction = Callable[[str, "Sequence[str] | None", "Sequence[str] | None"], object]
+#: ``query(sparql, default_graph, named_graphs, base_iri)`` -> a pyoxigraph query result
+QueryFunction = Callable[[str, "Sequence[str] | None", "Sequence[str] | None", "str | None"], object]
 
 
 def run_job(job: QueryJob, query: QueryFunction) -> tuple[str, bytes]:
-    """Run ``job`` through ``query(sparql, default_graph, named_graphs)``, capped and serialised.
+    """Run ``job`` through ``query(sparql, default_graph, named_graphs, base_iri)``, capped and serialised.
 
     Returns ``(media type, body)``; raises :class:`QueryFailed`, or the store's own
     :class:`~registry.errors.RegistryError` (a remote store's timeout …) for the caller
@@ -166,7 +169,7 @@ def run_job(job: QueryJob, query: QueryFunction) -> tuple[str, bytes]:
         except QueryRefused as e:
             raise QueryFailed(e.status, str(e)) from None
     try:
-        result = query(job.query, job.default_graph, job.named_graphs)
+        result = query(job.query, job.default_graph, job.named_graphs, job.base_iri)
         if isinstance(result, ox.QueryTriples):
             if job.graph_format is None:
                 raise QueryFailed(406, "this query returns a graph (CONSTRUCT/DESCRIBE) but the request accepts "
@@ -221,28 +224,41 @@ class MemoryMirror:
     RocksDB reads cost: an aggregate over the whole registry runs 5-15x faster on
     pyoxigraph's in-memory store than on the on-disk one. ``current()`` answers
     with the in-memory copy when it matches the published generation, otherwise
-    with the on-disk snapshot (so results are never stale) while a thread builds
-    the new copy (dump + load, both in Rust, GIL released). Memory: one copy per
-    query worker (about 0.8 GB at 100k units).
+    with the on-disk snapshot (so results are never stale, and a start-up never
+    waits for the copy) while a thread builds the new copy (dump + load, both in
+    Rust). Memory: one copy per general query worker (about 0.8 GB at 100k units,
+    ~2.1 M triples).
+
+    ``max_triples`` bounds that memory (issue 13, target 3): the builder first counts
+    the snapshot's quads, stopping at ``max_triples + 1``; a bigger snapshot gets no copy
+    (that generation is answered from disk, and nothing is retried until the next write).
+    None: no bound.
     """
 
-    def __init__(self, reader):
+    def __init__(self, reader, max_triples: int | None = None):
         self.reader = reader
+        self.max_triples = max_triples
         self._mem = None
         self._mem_gen = -1
+        #: the generation found too big for a copy (answered from disk)
+        self.skipped_gen = -1
         self._building = None
 
     def current(self):
         gen, disk = self.reader.snapshot()
         if self._mem_gen == gen:
             return self._mem
-        if self._building is None or not self._building.is_alive():
+        if self.skipped_gen != gen and (self._building is None or not self._building.is_alive()):
             self._building = threading.Thread(target=self._build, args=(disk, gen), daemon=True)
             self._building.start()
         return disk
 
     def _build(self, disk, gen) -> None:
         try:
+            if self.max_triples is not None and count_quads(disk, self.max_triples + 1) > self.max_triples:
+                self._mem = None  # a previous, smaller generation's copy is of no use any more
+                self.skipped_gen = gen
+                return
             buf = io.BytesIO()
             disk.dump(buf, ox.RdfFormat.N_QUADS)
             mem = ox.Store()
@@ -251,6 +267,15 @@ class MemoryMirror:
             self._mem, self._mem_gen = mem, gen
         except Exception:  # keep answering from disk
             pass
+
+
+def count_quads(store, stop: int) -> int:
+    """The number of quads of ``store`` (all graphs), counted in Rust up to ``stop`` at most."""
+    q = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }} " \
+        f"LIMIT {int(stop)} }} }}"
+    for row in store.query(q):
+        return int(row[0].value)
+    return 0
 
 
 #: CPU niceness of the general-lane workers (the cheap lane and the server keep the default)
@@ -283,11 +308,11 @@ def drop_network() -> str | None:
 
 
 def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_network: bool = False,
-                 nice: int = 0) -> None:  # pragma: no cover - child process
+                 nice: int = 0, mirror_max_triples: int | None = None) -> None:  # pragma: no cover - child process
     """Worker loop: receive pickled jobs, answer ``("ok", media, body)`` or ``("err", status, msg)``.
 
     ``open_reader()`` gives the store's snapshot reader (``snapshot() -> (generation, ox.Store)``,
-    ``current() -> ox.Store``); ``run_query(store, sparql, default_graph, named_graphs)`` runs a
+    ``current() -> ox.Store``); ``run_query(store, sparql, default_graph, named_graphs, base_iri)`` runs a
     query with the registry's dataset rules. Both come pickled from the store that built the pool.
 
     With ``isolate_network`` (no SERVICE endpoint is allowed) the worker first leaves the
@@ -306,7 +331,7 @@ def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_n
             pass
     conn.send_bytes(pickle.dumps(("net", net)))
     disk = open_reader()
-    reader = MemoryMirror(disk) if in_memory else disk
+    reader = MemoryMirror(disk, mirror_max_triples) if in_memory else disk
     reader.current()
     while True:
         try:
@@ -316,7 +341,7 @@ def _worker_main(conn, open_reader, run_query, in_memory: bool = True, isolate_n
         job: QueryJob = pickle.loads(data)
         try:
             store = reader.current()
-            media, body = run_job(job, lambda q, dg, ng: run_query(store, q, dg, ng))
+            media, body = run_job(job, lambda q, dg, ng, base: run_query(store, q, dg, ng, base))
             reply = ("ok", media, body)
         except QueryFailed as e:
             reply = ("err", e.status, str(e))
@@ -418,8 +443,12 @@ class ProcessQueryPool:
 
     def __init__(self, open_reader: Callable[[], object], run_query: Callable, size: int, in_memory: bool = True,
                  *, cheap_size: int = 1, isolate_network: bool = False,
-                 preload: Sequence[str] = ()):
+                 preload: Sequence[str] = (), mirror_max_triples: int | None = None, fast_max_triples: int = 0):
         self.open_reader = open_reader
+        self.mirror_max_triples = mirror_max_triples
+        #: the in-process fast path's bound on the quads a bounded query may read (0: no fast path)
+        self.fast_max_triples = max(0, fast_max_triples)
+        self._local = None  # the server process's own snapshot reader (fast path), opened on first use
         self.run_query = run_query
         self.size = max(1, size)
         self.cheap_size = max(0, cheap_size)
@@ -444,7 +473,7 @@ class ProcessQueryPool:
         parent, child = self._ctx.Pipe(duplex=True)
         proc = self._ctx.Process(target=_worker_main,
                                  args=(child, self.open_reader, self.run_query, lane.in_memory,
-                                       self.isolate_network, lane.nice),
+                                       self.isolate_network, lane.nice, self.mirror_max_triples),
                                  daemon=True, name=f"registry-sparql-worker-{lane.name}")
         proc.start()
         child.close()
@@ -519,9 +548,56 @@ class ProcessQueryPool:
         finally:
             timer.cancel()
 
-    async def run(self, job: QueryJob, timeout: float, cheap: bool = False) -> tuple[str, bytes]:
-        if not self._started:
+    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float) -> tuple[str, bytes] | None:
+        """The fast path: answer ``job`` here, in the server process, if its cost is proven bounded.
+
+        Only for a query the guard classed cheap with a :class:`~registry.sparql.guard.Bound`
+        (one triple pattern: ``ASK``, or ``SELECT`` with a constant subject), without dataset
+        parameters and without SERVICE. For a subject, its quads in the current snapshot are
+        counted first, stopping past ``min(fast_max_triples, max_rows)``: the answer has at most
+        that many rows and the evaluation reads no more than that index range, so the work done
+        here is bounded by a constant (a few milliseconds), whatever the store's size. A
+        subject with more quads, or anything else, returns None: the query goes to the worker
+        processes as before. The result caps are those of every query (``run_job``); the time
+        limit too: bounded work that still overran it (a very short ``timeout=``) answers 503,
+        as a worker would. The snapshot is opened read-only, like the workers' (see
+        ``registry/store/embedded.py``), and the guard has refused updates already. Before the
+        pool has started (the first query starts it, see :meth:`run`) this declines too.
+        """
+        if (bound is None or not self._started or not self.fast_max_triples or job.default_graph is not None
+                or job.named_graphs is not None or job.service_allowlist is not None):
+            return None
+        start = time.perf_counter()
+        try:
+            if self._local is None:
+                self._local = self.open_reader()
+            store = self._local.current()
+        except (OSError, RegistryError):  # let the workers say what is wrong with the store
+            return None
+        if bound.subject is not None:
+            limit = min(self.fast_max_triples, job.max_rows)
+            try:
+                node = ox.NamedNode(bound.subject)
+            except ValueError:
+                return None
+            seen = sum(1 for _ in itertools.islice(store.quads_for_pattern(node, None, None, None), limit + 1))
+            if seen > limit:
+                return None
+        run_query = self.run_query
+        answer = run_job(job, lambda q, dg, ng, base: run_query(store, q, dg, ng, base))
+        if time.perf_counter() - start > timeout:
+            raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
+                                   "this endpoint); simplify it or add LIMIT.")
+        return answer
+
+    async def run(self, job: QueryJob, timeout: float, cheap: bool = False,
+                  bound: Bound | None = None) -> tuple[str, bytes]:
+        if not self._started:  # the first query starts the workers (whatever lane answers it)
             await asyncio.get_running_loop().run_in_executor(None, self.start)
+        if bound is not None:
+            answer = self.run_bounded(job, bound, timeout)
+            if answer is not None:
+                return answer
         loop = asyncio.get_running_loop()
         start = loop.time()
         w = await self._acquire(timeout, cheap)
@@ -610,9 +686,9 @@ class ThreadQueryExecutor:
         # plain tuples, never with an exception whose traceback still references them
         query = self.query
 
-        def run(q, dg, ng):
-            return query(q, default_graph=list(dg) if dg else None, named_graphs=list(ng) if ng else None,
-                         timeout=timeout)
+        def run(q, dg, ng, base):
+            return query(q, default_graph=None if dg is None else list(dg),
+                         named_graphs=None if ng is None else list(ng), timeout=timeout, base_iri=base)
 
         failure = None
         try:
@@ -631,7 +707,13 @@ class ThreadQueryExecutor:
             failure = ("err", 500, f"查询执行失败 · The query failed: {e}")
         return failure
 
-    async def run(self, job: QueryJob, timeout: float, cheap: bool = False) -> tuple[str, bytes]:
+    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float) -> None:
+        """No in-process fast path for these stores (a remote round trip or a shared in-memory
+        store): every query goes through :meth:`run`."""
+        return None
+
+    async def run(self, job: QueryJob, timeout: float, cheap: bool = False,
+                  bound: Bound | None = None) -> tuple[str, bytes]:
         loop = asyncio.get_running_loop()
         fut = loop.run_in_executor(self._pool, self._run, job, timeout)
         try:

@@ -9,7 +9,7 @@ Two levels, cheapest first (``analyse`` runs in the server process on every quer
      20,000-deep ``{{{…`` used to kill a query worker, and recursive parsers
      overflow on them);
    * **update refusal**: INSERT, DELETE, LOAD, CLEAR, CREATE, DROP, COPY, MOVE,
-     ADD or WITH after the prologue is refused with 403 (the endpoint never
+     ADD or WITH after the prologue is refused with 400 as a malformed query (the endpoint never
      writes; the store is opened read-only in the workers as well);
    * a **cost class** (``cheap``): a query shown bounded by its shape alone
      (see :func:`_is_cheap`) may use the reserved fast lane of the executor.
@@ -79,14 +79,38 @@ DEFAULT_MAX_NESTING: int = Settings.model_fields["sparql_max_nesting"].default
 
 
 
+class Bound:
+    """Why a cheap query's work is bounded, for the executor's in-process fast path.
+
+    ``subject``: the absolute IRI of the constant subject of ``SELECT … { <s> p o }``: the
+    answer has at most as many rows as ``<s>`` has quads, and the evaluation reads only that
+    subject's index range (the executor counts that range, capped, before it runs the query).
+    ``None``: ``ASK { s p o }`` (one pattern, no repeated variable): one index seek, the
+    answer is the first match.
+    """
+
+    __slots__ = ("subject",)
+
+    def __init__(self, subject: str | None):
+        self.subject = subject
+
+    def __repr__(self):
+        return f"Bound(subject={self.subject!r})"
+
+
 class Analysis:
-    """What the server process learned about a query's text (see :func:`analyse`)."""
+    """What the server process learned about a query's text (see :func:`analyse`).
 
-    __slots__ = ("needs_service_check", "cheap")
+    ``bound`` is set only for cheap queries whose work the executor may bound itself
+    (:class:`Bound`); it is None when the text holds escapes, BASE, an unresolvable prefix …
+    """
 
-    def __init__(self, needs_service_check: bool, cheap: bool):
+    __slots__ = ("needs_service_check", "cheap", "bound")
+
+    def __init__(self, needs_service_check: bool, cheap: bool, bound: Bound | None = None):
         self.needs_service_check = needs_service_check
         self.cheap = cheap
+        self.bound = bound if cheap else None
 
 
 def tokens(query: str):
@@ -95,6 +119,15 @@ def tokens(query: str):
         if kind in ("ws", "comment"):
             continue
         yield kind, m.group()
+
+
+def token_spans(query: str):
+    """``(kind, text, start, end)`` of every token but whitespace and comments (dataset clauses, ``dataset.py``)."""
+    for m in _TOKEN.finditer(query):
+        kind = m.lastgroup
+        if kind in ("ws", "comment"):
+            continue
+        yield kind, m.group(), m.start(), m.end()
 
 
 def decode_escapes(text: str) -> str:
@@ -154,20 +187,45 @@ def _analyse(query: str, max_nesting: int) -> Analysis:
         raise QueryRefused(Kind.BAD_REQUEST, f"查询嵌套过深 · The query nests brackets {{ ( [ {depth} levels deep; this endpoint "
                                 f"accepts at most {max_nesting} levels (setting sparql_max_nesting).")
     i = 0
+    prefixes: dict[str, str] | None = {}  # None: a BASE (relative IRIs: no fast path)
     while i < len(toks):  # prologue
         kind, text = toks[i]
         up = text.upper()
         if kind == "word" and up == "PREFIX":
+            if prefixes is not None and i + 2 < len(toks) and toks[i + 1][0] == "pname" \
+                    and toks[i + 1][1].endswith(":") and toks[i + 2][0] == "iri":
+                prefixes[toks[i + 1][1][:-1]] = toks[i + 2][1][1:-1]
+            else:
+                prefixes = None
             i += 3
         elif kind == "word" and up == "BASE":
+            prefixes = None
             i += 2
         else:
             break
     if i < len(toks) and toks[i][0] == "word" and toks[i][1].upper() in UPDATE_KEYWORDS:
-        raise QueryRefused(Kind.FORBIDDEN, "只读端点，不接受更新 · This endpoint is read-only: SPARQL Update is not accepted "
-                                "(changes go through the registry's submission workflow).")
+        # SPARQL 1.1 Protocol: an update in the query operation is a malformed query (400, nothing runs)
+        raise QueryRefused(Kind.BAD_REQUEST, "查询格式错误：这是 SPARQL 更新，而本端点只读 · Malformed query: this is a SPARQL "
+                                "Update, not a query; this endpoint is read-only (changes go through the registry's "
+                                "submission workflow).")
     needs = mentions_service(query)
-    return Analysis(needs, not needs and _is_cheap(toks[i:]))
+    if needs:
+        return Analysis(True, False)
+    shape = _cheap_shape(toks[i:])
+    if shape is None:
+        return Analysis(False, False)
+    bound = None
+    if "\\" not in query and prefixes is not None:  # no escapes, no BASE: the subject is what it says
+        kind, text = shape
+        if kind is None:
+            bound = Bound(None)
+        elif kind == "iri":
+            bound = Bound(text[1:-1])
+        elif kind == "pname" and "\\" not in text:
+            ns, _, local = text.partition(":")
+            if ns in prefixes:
+                bound = Bound(prefixes[ns] + local)
+    return Analysis(False, True, bound)
 
 
 # -- the cost class --------------------------------------------------------------------------------
@@ -176,7 +234,13 @@ _TERM = {"var", "iri", "pname", "string", "lstring", "number"}
 
 
 def _is_cheap(toks) -> bool:
-    """True for a query whose work is bounded by its shape (no statistics needed).
+    """True for a query whose work is bounded by its shape (see :func:`_cheap_shape`)."""
+    return _cheap_shape(toks) is not None
+
+
+def _cheap_shape(toks):
+    """For a query whose work is bounded by its shape (no statistics needed): ``(token kind,
+    text)`` of its constant subject, ``(None, None)`` for ASK; None for any other query.
 
     * ``ASK { s p o }`` — one triple pattern, no repeated variable, no path: the
       answer is the first match of one index lookup;
@@ -189,7 +253,7 @@ def _is_cheap(toks) -> bool:
     time limit, result caps and read-only store as every other query.
     """
     if not toks:
-        return False
+        return None
     form = toks[0][1].upper() if toks[0][0] == "word" else ""
     j = 1
     if form == "SELECT":
@@ -202,35 +266,35 @@ def _is_cheap(toks) -> bool:
             while j < len(toks) and toks[j][0] == "var":
                 j += 1
             if j == start:
-                return False
+                return None
     elif form != "ASK":
-        return False
+        return None
     if j < len(toks) and toks[j][0] == "word" and toks[j][1].upper() == "WHERE":
         j += 1
     if j >= len(toks) or toks[j] != ("other", "{"):
-        return False
+        return None
     j += 1
     pattern = []
     while j < len(toks) and toks[j] != ("other", "}"):
         pattern.append(toks[j])
         j += 1
     if j >= len(toks):
-        return False
+        return None
     j += 1
     if pattern and pattern[-1] == ("other", "."):
         pattern.pop()
     if len(pattern) != 3:
-        return False
+        return None
     (sk, sv), (pk, pv), (ok, ov) = pattern
     if not (sk in ("var", "iri", "pname") and (pk in ("var", "iri", "pname") or (pk, pv) == ("word", "a"))
             and ok in _TERM):
-        return False
+        return None
     variables = [v.lstrip("?$") for k, v in pattern if k == "var"]
     rest = toks[j:]
     if form == "ASK":
-        return len(set(variables)) == len(variables) and not rest
+        return (None, None) if len(set(variables)) == len(variables) and not rest else None
     if sk == "var":
-        return False
+        return None
     k = 0
     if k + 1 < len(rest) and rest[k][1].upper() == "ORDER" and rest[k + 1][1].upper() == "BY":
         k += 2
@@ -238,11 +302,11 @@ def _is_cheap(toks) -> bool:
         while k < len(rest) and rest[k][0] == "var":
             k += 1
         if k == start:
-            return False
+            return None
     while k + 1 < len(rest) and rest[k][0] == "word" and rest[k][1].upper() in ("LIMIT", "OFFSET") \
             and rest[k + 1][0] == "number" and rest[k + 1][1].isdigit():
         k += 2
-    return k == len(rest)
+    return (sk, sv) if k == len(rest) else None
 
 
 # -- SERVICE, on the parsed query ------------------------------------------------------------------

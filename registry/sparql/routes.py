@@ -12,7 +12,10 @@ text may hold SERVICE is checked there on its parsed form, ``guard.check_service
 from __future__ import annotations
 
 import asyncio
+import functools
+import math
 import time
+from urllib.parse import parse_qsl
 
 import jinja2
 import pyoxigraph as ox
@@ -20,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, Response
 
 from .. import negotiation as neg, resources
+from ..namespaces import PREFIXES
 from ..config import Settings
 from ..store import RegistryStore
 from .description import DUMPS, StatsCache, dataset_description, service_description
@@ -28,7 +32,7 @@ from .examples import EXAMPLES
 from ..errors import Kind, NotAcceptable, NotFound, RegistryError, TooManyRequests
 from ..web import error_text
 from .executor import QueryJob
-from .formats import GRAPH_MEDIA, choose_formats, graph_format
+from .formats import GRAPH_MEDIA, GRAPH_OFFERED, RESULTS_OFFERED, choose_formats, graph_format
 from .guard import analyse
 from .protocol import read_request
 
@@ -47,10 +51,60 @@ ALLOW = "GET, HEAD, POST, OPTIONS"
 RDF_OFFERS = neg.RDF_DATASET
 DESCRIPTION_OFFERS = (neg.HTML, *RDF_OFFERS)
 
-_templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(resources.sparql_templates())),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+#: the ``format=`` tokens offered as downloads on the HTML result page, by query form
+_DOWNLOADS = {"results": (("json", "JSON"), ("xml", "XML"), ("csv", "CSV"), ("tsv", "TSV")),
+              "graph": (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("nt", "N-Triples"), ("rdfxml", "RDF/XML"))}
+_HTML_TYPES = (("text", "html"), ("application", "xhtml+xml"))
+
+
+@functools.lru_cache(maxsize=1)
+def _environment() -> jinja2.Environment:
+    """The catalogue's page environment (layout, header, footer, translations, safe links) with the
+    SPARQL templates in front of its loader (Jinja's ``overlay``: same globals and filters)."""
+    from ..catalogue.render import environment
+
+    base = environment()
+    return base.overlay(loader=jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(resources.sparql_templates())), base.loader]))
+
+
+def render_sparql_page(template: str, *, lang: str, **context) -> str:
+    """A SPARQL page inside the catalogue's layout, with the context ``render_page`` gives its pages."""
+    from ..catalogue import i18n
+    from ..catalogue.urls import IriMap, LiveUrls
+    from ..namespaces import BASE
+
+    urls = LiveUrls(IriMap(BASE), lang)
+    return _environment().get_template(template).render(
+        lang=lang, t=i18n.translator(lang), T=i18n.table(lang), u=urls, static_site=False, **context)
+
+
+def wants_html(accept: str | None, format_param: str | None) -> bool:
+    """A browser's GET: no ``format``, ``text/html`` named in Accept and preferred to every result format."""
+    if format_param:
+        return False
+    ranges = neg.parse_accept(accept)
+    if not any((r.type, r.subtype) in _HTML_TYPES and r.q > 0 for r in ranges):
+        return False
+    return neg.negotiate(accept, ["text/html", *RESULTS_OFFERED, *GRAPH_OFFERED]) == "text/html"
+
+
+def _cell(term) -> dict | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode):
+        return {"text": term.value, "link": term.value, "lang": None}  # the href filter keeps http(s) only
+    if isinstance(term, ox.BlankNode):
+        return {"text": "_:" + term.value, "link": None, "lang": None}
+    if isinstance(term, ox.Literal):
+        return {"text": term.value, "link": None, "lang": term.language}
+    return {"text": str(term), "link": None, "lang": None}
+
+
+def _set_lang_cookie(response: Response, chosen) -> Response:
+    if chosen.from_query:
+        response.set_cookie(neg.LANG_COOKIE, chosen.lang, max_age=365 * 24 * 3600, samesite="lax", path="/")
+    return response
 
 
 def refuse(e: RegistryError) -> Response:
@@ -96,6 +150,8 @@ class SparqlEndpoint:
         self.max_nesting = settings.sparql_max_nesting
         self.per_client = settings.sparql_heavy_per_client
         self._heavy: dict[str, int] = {}  # client address -> heavy queries in flight
+        #: relative IRIs in a query resolve against the endpoint's own public URL (registry/sparql/dataset.py)
+        self.base_iri = settings.public_base() + "/sparql"
         self.stats = StatsCache(store)
         self.dumps = DumpCache(store)
 
@@ -124,13 +180,15 @@ class SparqlEndpoint:
         req = await read_request(request, s.sparql_max_query_bytes)
         if req.query is None:
             return await self.describe(request)
-        rf, gf = choose_formats(request.headers.get("accept"), req.format)
+        html = request.method in ("GET", "HEAD") and wants_html(request.headers.get("accept"), req.format)
+        rf, gf = ("JSON", "N_TRIPLES") if html else choose_formats(request.headers.get("accept"), req.format)
         analysis = analyse(req.query, self.max_nesting)
         timeout = s.sparql_timeout
         if req.timeout is not None:
             timeout = min(timeout, req.timeout)
         job = QueryJob(req.query, req.default_graph, req.named_graphs, rf, gf, s.sparql_max_results,
-                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None)
+                       s.sparql_max_result_bytes, self.allowlist if analysis.needs_service_check else None,
+                       base_iri=self.base_iri)
         client = request.client.host if request.client else ""
         heavy = not analysis.cheap
         if heavy:
@@ -139,7 +197,7 @@ class SparqlEndpoint:
                                       "running; wait for them to finish (cheap lookups are not limited).", retry_after=2)
             self._heavy[client] = self._heavy.get(client, 0) + 1
         try:
-            media, body = await self.executor.run(job, timeout, cheap=analysis.cheap)
+            media, body = await self.executor.run(job, timeout, cheap=analysis.cheap, bound=analysis.bound)
         finally:
             if heavy:
                 n = self._heavy.get(client, 1) - 1
@@ -147,10 +205,38 @@ class SparqlEndpoint:
                     self._heavy[client] = n
                 else:
                     self._heavy.pop(client, None)
+        if html:
+            return self.result_page(request, req.query, media, body)
         if request.method == "HEAD":
             return Response(b"", media_type=media,
                             headers={**CORS, "vary": "Accept", "content-length": str(len(body))})
         return Response(body, media_type=media, headers={**CORS, "vary": "Accept"})
+
+    def result_page(self, request: Request, query: str, media: str, body: bytes) -> Response:
+        """A browser's ``GET /sparql?query=``: the results as a table in the catalogue's layout
+        (escaped; only http(s) IRIs are links, by the catalogue's safe-href rule), in zh or en."""
+        chosen = neg.language_of(request, "zh")
+        boolean, variables, rows = None, [], []
+        if media.startswith("application/n-triples"):
+            variables = ["subject", "predicate", "object"]
+            rows = [[_cell(t.subject), _cell(t.predicate), _cell(t.object)]
+                    for t in ox.parse(body, ox.RdfFormat.N_TRIPLES)]
+            kind = "graph"
+        else:
+            parsed = ox.parse_query_results(body, ox.QueryResultsFormat.JSON)
+            kind = "results"
+            if isinstance(parsed, ox.QueryBoolean):
+                boolean = bool(parsed)
+            else:
+                variables = [v.value for v in parsed.variables]
+                rows = [[_cell(s[v]) for v in variables] for s in parsed]
+        html = render_sparql_page(
+            "results.html", lang=chosen.lang, here="sparql", endpoint="/sparql", query_text=query,
+            query={k: v for k, v in request.query_params.items() if k != "lang"},
+            boolean=boolean, variables=variables, rows=rows, downloads=_DOWNLOADS[kind])
+        vary = "Accept, " + neg.LANGUAGE_VARY
+        return _set_lang_cookie(HTMLResponse(html if request.method != "HEAD" else "",
+                                             headers={**CORS, "vary": vary}), chosen)
 
     async def describe(self, request: Request) -> Response:
         """GET /sparql without a query: the HTML query page, or the service description for RDF."""
@@ -160,12 +246,14 @@ class SparqlEndpoint:
         base = _base_url(request)
         endpoint = base + "/sparql"
         if offer is neg.HTML:
-            html = _templates.get_template("query.html").render(
-                endpoint=endpoint, void=base + "/.well-known/void", examples=EXAMPLES,
-                timeout=self.settings.sparql_timeout, max_results=self.settings.sparql_max_results,
-                title_zh="广东终身教育学分银行 标准注册库", title_en="Guangdong Credit Bank Standards Registry")
-            return HTMLResponse(html if request.method != "HEAD" else "",
-                                headers={**CORS, "vary": "Accept"})
+            chosen = neg.language_of(request, "zh")
+            config = {"endpoint": "/sparql", "lang": chosen.lang, "prefixes": PREFIXES,
+                      "examples": [{"name": ex[chosen.lang], "query": ex["query"]} for ex in EXAMPLES]}
+            html = render_sparql_page(
+                "query.html", lang=chosen.lang, endpoint="/sparql", void="/.well-known/void", examples=EXAMPLES,
+                config=config, endpoint_url=self.base_iri, timeout=self.settings.sparql_timeout, max_results=self.settings.sparql_max_results)
+            return _set_lang_cookie(HTMLResponse(html if request.method != "HEAD" else "",
+                                                 headers={**CORS, "vary": "Accept, " + neg.LANGUAGE_VARY}), chosen)
         triples = service_description(endpoint, base, federation=bool(self.settings.sparql_service_allowlist))
         return _rdf_response(request, triples, offer=offer)
 
@@ -194,6 +282,11 @@ class SparqlEndpoint:
                                                                     time.gmtime(path.stat().st_mtime))})
 
 
+#: query-string parameters the raw fast path understands; any other one takes the full handler
+_FAST_PARAMS = frozenset({"query", "format", "output", "timeout"})
+_FAST_CORS = [(k.encode(), v.encode()) for k, v in CORS.items()] + [(b"vary", b"Accept")]
+
+
 class SparqlFastPath:
     """Pure ASGI middleware: ``/sparql`` requests go straight to the endpoint.
 
@@ -201,6 +294,13 @@ class SparqlFastPath:
     router and the other modules' middlewares (a ``BaseHTTPMiddleware`` alone
     costs several hundred microseconds per request). Errors still reach
     Starlette's ServerErrorMiddleware (500).
+
+    The hottest path is raw ASGI (no Starlette Request or Response): a ``GET`` whose
+    parameters are only ``query``, ``format``/``output`` and ``timeout``, whose query the
+    guard proved bounded (``guard.Bound``), is answered by the executor's in-process fast
+    path (``run_bounded``: same time limit, result caps and read-only snapshot as every
+    query). Anything else, or a query the fast path declines, takes the full handler
+    (:meth:`SparqlEndpoint.handle`) exactly as before.
     """
 
     def __init__(self, app, endpoint: "SparqlEndpoint"):
@@ -209,7 +309,71 @@ class SparqlFastPath:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http" and scope["path"] in ("/sparql", "/sparql/"):
+            if scope["method"] == "GET" and scope["query_string"]:
+                try:
+                    answer = self._fast(scope)
+                except RegistryError as e:
+                    await refuse(e)(scope, receive, send)
+                    return
+                if answer is not None:
+                    media, body = answer
+                    if media.startswith("text/") and "charset" not in media:  # as Starlette's Response
+                        media += "; charset=utf-8"
+                    await send({"type": "http.response.start", "status": 200,
+                                "headers": [(b"content-type", media.encode()),
+                                            (b"content-length", str(len(body)).encode()), *_FAST_CORS]})
+                    await send({"type": "http.response.body", "body": body})
+                    return
             response = await self.endpoint.handle(Request(scope, receive))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
+
+    def _fast(self, scope) -> tuple[str, bytes] | None:
+        """``(media type, body)`` from the fast path, or None: the full handler decides."""
+        ep = self.endpoint
+        s = ep.settings
+        query = fmt = timeout_text = None
+        for k, v in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
+            if k not in _FAST_PARAMS:
+                return None
+            if k == "query":
+                if query is not None:
+                    return None
+                query = v
+            elif k == "timeout":
+                timeout_text = v
+            elif fmt is None:
+                fmt = v
+        if query is None or not query.strip() or len(query) * 4 > s.sparql_max_query_bytes and \
+                len(query.encode("utf-8")) > s.sparql_max_query_bytes:
+            return None
+        timeout = s.sparql_timeout
+        if timeout_text is not None:
+            try:
+                t = float(timeout_text)
+            except ValueError:
+                return None
+            if not math.isfinite(t) or t <= 0:
+                return None
+            timeout = min(timeout, t)
+        try:
+            analysis = analyse(query, ep.max_nesting)
+        except RegistryError:
+            return None  # the full handler refuses it
+        if analysis.bound is None:
+            return None
+        accept = None
+        for name, value in scope["headers"]:
+            if name == b"accept":
+                accept = value.decode("latin-1")
+                break
+        if wants_html(accept, fmt):
+            return None  # a browser: the full handler shows the HTML result page
+        try:
+            rf, gf = choose_formats(accept, fmt)
+        except RegistryError:
+            return None
+        job = QueryJob(query, None, None, rf, gf, s.sparql_max_results, s.sparql_max_result_bytes, None,
+                       base_iri=ep.base_iri)
+        return ep.executor.run_bounded(job, analysis.bound, timeout)

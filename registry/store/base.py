@@ -65,8 +65,14 @@ class StoreUpstreamError(StoreError):
 class QueryExecutor(Protocol):
     """Runs the public SPARQL endpoint's queries for one store (see ``RegistryStore.query_executor``)."""
 
-    async def run(self, job: "QueryJob", timeout: float, cheap: bool = False) -> tuple[str, bytes]:
-        """``(media type, body)`` of ``job``, within ``timeout`` seconds; raises ``QueryFailed``."""
+    async def run(self, job: "QueryJob", timeout: float, cheap: bool = False, bound=None) -> tuple[str, bytes]:
+        """``(media type, body)`` of ``job``, within ``timeout`` seconds; raises ``QueryFailed``.
+        ``bound``: the guard's proof that the query's work is bounded (an executor may then
+        answer it without a worker round trip, see ``ProcessQueryPool.run_bounded``)."""
+
+    def run_bounded(self, job: "QueryJob", bound, timeout: float) -> tuple[str, bytes] | None:
+        """The answer of a query proven bounded, computed at once in this process, or None when
+        this executor has no such fast path or declines (then :meth:`run` as usual)."""
 
     def close(self) -> None:
         """Stop the executor's threads or processes."""
@@ -98,12 +104,16 @@ class RegistryStore(ABC):
         default_graph: Sequence[str] | None = None,
         named_graphs: Sequence[str] | None = None,
         timeout: float | None = None,
+        base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query.
+        """Run a SPARQL query with the dataset rules of ``registry/sparql/dataset.py``.
 
-        Without ``default_graph`` the default graph is the union of all named
-        graphs (the public registry). ``timeout`` (seconds) bounds the run
-        where the implementation can enforce it.
+        ``default_graph``/``named_graphs`` (the protocol's ``default-graph-uri``/
+        ``named-graph-uri``) replace the query's FROM/FROM NAMED; a part left out
+        (``None``) while the other is given is empty. With neither, the query's own
+        FROM/FROM NAMED apply, and without those the default graph is the union of
+        all named graphs (the public registry). ``base_iri`` resolves relative IRIs.
+        ``timeout`` (seconds) bounds the run where the implementation can enforce it.
         """
 
     def query_serialized(

@@ -52,6 +52,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import Kind
+from ..sparql.dataset import has_dataset_clause
 from .base import GraphWrite, QueryExecutor, QueryResult, RegistryStore, StoreError
 
 #: above this many quads a write uses pyoxigraph's bulk loader (not transactional by itself;
@@ -86,14 +87,19 @@ def graph_write_to_update(change: GraphWrite) -> str:
     return " ;\n".join(ops)
 
 
-def run_query(store: ox.Store, sparql: str, default_graph=None, named_graphs=None) -> QueryResult:
-    """Run ``sparql`` on a pyoxigraph store with the registry's dataset rules.
+def run_query(store: ox.Store, sparql: str, default_graph=None, named_graphs=None, base_iri=None) -> QueryResult:
+    """Run ``sparql`` on a pyoxigraph store with the registry's dataset rules (``registry/sparql/dataset.py``).
 
-    Without ``default_graph`` the default graph is the union of all named graphs.
+    pyoxigraph's own options override the query's FROM clauses, so they are given only for the
+    protocol's dataset (the part left out: empty) or for the registry's union default graph
+    (when the query names no dataset of its own).
     """
-    if default_graph is None:
-        return store.query(sparql, use_default_graph_as_union=True, named_graphs=_named(named_graphs))
-    return store.query(sparql, default_graph=_named(default_graph), named_graphs=_named(named_graphs))
+    if default_graph is not None or named_graphs is not None:
+        return store.query(sparql, base_iri=base_iri, default_graph=_named(default_graph or ()),
+                           named_graphs=_named(named_graphs or ()))
+    if has_dataset_clause(sparql):
+        return store.query(sparql, base_iri=base_iri)
+    return store.query(sparql, base_iri=base_iri, use_default_graph_as_union=True)
 
 
 class SnapshotReader:
@@ -236,10 +242,10 @@ class EmbeddedStore(RegistryStore):
             return self._mem_generation
         return self._reader.generation()
 
-    def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None) -> QueryResult:
+    def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None, base_iri=None) -> QueryResult:
         """Run a query in this thread (``timeout`` is not enforced here: the SPARQL endpoint
         runs public queries in killable worker processes, see ``registry.sparql.executor``)."""
-        return run_query(self.oxigraph, sparql, default_graph, named_graphs)
+        return run_query(self.oxigraph, sparql, default_graph, named_graphs, base_iri)
 
     def query_executor(self, settings) -> QueryExecutor:
         """On disk: killable worker processes (:meth:`query_pool`); in memory: the threads of the base."""
@@ -247,15 +253,21 @@ class EmbeddedStore(RegistryStore):
             return super().query_executor(settings)
         allow = tuple(settings.sparql_service_allowlist or ())
         return self.query_pool(settings.sparql_workers or None, in_memory=settings.sparql_in_memory,
-                               cheap_size=settings.sparql_cheap_workers, isolate_network=not allow)
+                               cheap_size=settings.sparql_cheap_workers, isolate_network=not allow,
+                               mirror_max_triples=settings.sparql_in_memory_max_triples or None,
+                               fast_max_triples=settings.sparql_fast_max_triples)
 
     def query_pool(self, size: int | None = None, *, in_memory: bool = True, cheap_size: int = 1,
-                   isolate_network: bool = False):
+                   isolate_network: bool = False, mirror_max_triples: int | None = None,
+                   fast_max_triples: int = 0):
         """A :class:`~registry.sparql.executor.ProcessQueryPool` over this store folder's snapshots.
 
         ``size`` general workers (default: one per CPU), ``in_memory``: each keeps an in-memory
         copy of the current snapshot; ``cheap_size`` workers for queries proven cheap;
-        ``isolate_network``: workers drop network access before reading any query.
+        ``isolate_network``: workers drop network access before reading any query;
+        ``mirror_max_triples``: no in-memory copy of a snapshot with more quads (None: no bound);
+        ``fast_max_triples``: the bound of the in-process fast path (0: off; see
+        ``ProcessQueryPool.run_bounded``).
         """
         if self.path is None:
             raise StoreError("an in-memory store cannot be shared with worker processes",
@@ -264,7 +276,8 @@ class EmbeddedStore(RegistryStore):
 
         return ProcessQueryPool(functools.partial(SnapshotReader, str(self.path)), run_query,
                                 size or os.cpu_count() or 2, in_memory, cheap_size=cheap_size,
-                                isolate_network=isolate_network, preload=[__name__])
+                                isolate_network=isolate_network, preload=[__name__],
+                                mirror_max_triples=mirror_max_triples, fast_max_triples=fast_max_triples)
 
     def graph_triples(self, graph: str) -> list[ox.Triple]:
         return [q.triple for q in self.oxigraph.quads_for_pattern(None, None, None, ox.NamedNode(graph))]

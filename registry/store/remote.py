@@ -49,6 +49,7 @@ import httpx
 import pyoxigraph as ox
 
 from ..errors import Kind
+from ..sparql.dataset import EMPTY_GRAPH, resolve, with_base
 from .base import (
     GraphWrite,
     QueryResult,
@@ -96,7 +97,7 @@ def _query_form(sparql: str) -> str:
     return m.group(1).upper() if m else "SELECT"
 
 
-def _check_syntax(sparql: str) -> str:
+def _check_syntax(sparql: str, base_iri: str | None = None) -> str:
     """Parse ``sparql`` locally with Oxigraph's parser; return its form or raise SyntaxError.
 
     The same parser as the embedded store, so bad queries fail with the same
@@ -105,7 +106,7 @@ def _check_syntax(sparql: str) -> str:
     """
     if _SERVICE.search(sparql):
         return _query_form(sparql)
-    result = ox.Store().query(sparql)  # empty store: parses and plans, evaluates nothing of note
+    result = ox.Store().query(sparql, base_iri=base_iri)  # empty store: parses and plans, evaluates nothing of note
     if isinstance(result, ox.QueryBoolean):
         return "ASK"
     if isinstance(result, ox.QueryTriples):
@@ -293,9 +294,25 @@ class RemoteStore(RegistryStore):
                 raise StoreTimeoutError("the SPARQL server stopped the query at its own time limit") from e
             raise StoreUpstreamError(f"the SPARQL server's answer could not be parsed: {e}") from e
 
-    def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None) -> QueryResult:
-        form = _check_syntax(sparql)
-        r = self._run(sparql, form, default_graph=default_graph, named_graphs=named_graphs, timeout=timeout)
+    def query(self, sparql, *, default_graph=None, named_graphs=None, timeout=None, base_iri=None) -> QueryResult:
+        """A query with the registry's dataset rules (``registry/sparql/dataset.py``), on any server.
+
+        Servers differ on FROM and on the protocol's dataset parameters, so the dataset is resolved
+        here and sent explicitly: the query's FROM/FROM NAMED become ``default-graph-uri``/
+        ``named-graph-uri`` (taken out of the text), an empty part is :data:`EMPTY_GRAPH`, and
+        ``base_iri`` becomes the query's explicit BASE (``dataset.with_base``).
+        """
+        form = _check_syntax(sparql, base_iri)
+        resolved = resolve(sparql, default_graph, named_graphs, base_iri)
+        text = resolved.text
+        if base_iri is not None:
+            text = with_base(text, _iri(base_iri))
+        ds = resolved.dataset
+        dg = ng = None
+        if not ds.union:
+            dg = list(ds.default) or [EMPTY_GRAPH]
+            ng = list(ds.named) or [EMPTY_GRAPH]
+        r = self._run(text, form, default_graph=dg, named_graphs=ng, timeout=timeout)
         parsed = self._parse(r, form)
         if isinstance(parsed, list):
             return _as_query_triples(parsed)

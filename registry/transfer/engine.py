@@ -31,6 +31,8 @@ class HeldAchievement:
 class Record:
     achievements: list[HeldAchievement] = field(default_factory=list)
     units: list[str] = field(default_factory=list)
+    #: held units no rule or requirement names (looked up for this record only, see TransferGraph.lookup_units)
+    extra_units: dict = field(default_factory=dict)
 
 
 def reason(code: str, zh: str, en: str, **extra) -> dict:
@@ -89,6 +91,12 @@ class Evaluation:
         for a in sorted(record.achievements, key=lambda a: (a.iri, a.date, str(a.grade))):
             self.held[a.iri] = a
         self.held_units = set(record.units)
+        self.extra_units = record.extra_units
+
+    def target(self, iri: str):
+        """A unit or course: the graph's, or one of the record's own held units."""
+        t = self.g.targets.get(iri)
+        return t if t is not None else self.extra_units.get(iri)
 
     # -- rules ----------------------------------------------------------------------------------
     def candidate_rules(self) -> list[Rule]:
@@ -240,7 +248,7 @@ class TargetCheck:
         self.obtained: dict[str, dict] = {}  # iri -> {credit: Credit|None, transferred: bool}
         self.excluded: list[dict] = []
         for u in sorted(ev.held_units):
-            t = self.g.targets.get(u)
+            t = ev.target(u)
             self.obtained[u] = {"credit": t.credit if t else None, "transferred": False}
         for e in result["recognised"]:
             if shelf_from and e["obtained"] and e["obtained"] < shelf_from.isoformat():
@@ -285,7 +293,7 @@ class TargetCheck:
     def in_set(self, iri: str, req: Requirement) -> bool:
         if not (req.standards or req.areas or req.units or req.min_level):
             return True
-        t = self.g.targets.get(iri)
+        t = self.ev.target(iri)
         if t is None:
             return False
         if req.standards or req.areas or req.units:

@@ -136,6 +136,17 @@ class TransferGraph:
     by_target: dict[str, list[Rule]] = field(default_factory=dict)
     units_by_standard: dict[str, list[str]] = field(default_factory=dict)
     units_by_area: dict[str, list[str]] = field(default_factory=dict)
+    area_standard: dict[str, str] = field(default_factory=dict)
+    #: the store the graph was read from (for :meth:`lookup_units`); None for a graph built by hand
+    store: object = None
+
+    def lookup_units(self, iris) -> dict[str, Target]:
+        """Units/courses among ``iris`` that the graph does not hold (no rule or requirement names
+        them): read from the store for this request only, never kept (they come from a learner's record)."""
+        missing = [i for i in iris if i not in self.targets]
+        if not missing or self.store is None:
+            return {}
+        return load_units(self.store, missing, self.levels, self.area_standard)
 
     def index(self) -> None:
         by_source, by_target = defaultdict(list), defaultdict(list)
@@ -200,62 +211,127 @@ def _version_number(iri: str) -> int:
     return int(m.group(1)) if m else -1
 
 
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+P_LABEL, P_NOTATION, P_STATUS, P_CREDIT = SKOS + "prefLabel", SKOS + "notation", R + "status", C + "creditValue"
+#: at most this many IRIs in one VALUES block
+VALUES_CHUNK = 2000
+
+
+def _rows(store, q: str):
+    """Solutions as tuples (no per-row dicts: the loader reads hundreds of thousands of them)."""
+    return store.query(PREFIXES + q)
+
+
+def _values(iris) -> str:
+    return " ".join(f"<{i}>" for i in iris)
+
+
+def _credit_nodes(store, subjects: list[str]) -> dict[str, Credit]:
+    """subject -> its credit value, for ``subjects`` (bulk, chunked VALUES)."""
+    out: dict[str, Credit] = {}
+    for i in range(0, len(subjects), VALUES_CHUNK):
+        chunk = subjects[i:i + VALUES_CHUNK]
+        for s, sys_, amt in _rows(store, f"""SELECT ?s ?sys ?amt WHERE {{ VALUES ?s {{ {_values(chunk)} }}
+                ?s cb:creditValue ?cv . ?cv cb:creditSystem ?sys ; cb:creditAmount ?amt }}"""):
+            a = _dec(amt.value)
+            if a is not None and s.value not in out:
+                out[s.value] = Credit(sys_.value, a)
+    return out
+
+
+def load_units(store, iris, levels: dict[str, int], area_standard: dict[str, str]) -> dict[str, Target]:
+    """The units and courses among ``iris`` (bulk: subject-first VALUES queries, chunked)."""
+    iris = sorted(set(iris))
+    props: dict[str, dict[str, list]] = {}
+    for i in range(0, len(iris), VALUES_CHUNK):
+        chunk = iris[i:i + VALUES_CHUNK]
+        for s, p, o in _rows(store, f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {_values(chunk)} }} ?s ?p ?o }}"):
+            props.setdefault(s.value, {}).setdefault(p.value, []).append(o)
+    out: dict[str, Target] = {}
+    with_credit = []
+    for iri, pr in props.items():
+        types = {o.value for o in pr.get(RDF_TYPE, ())}
+        if C + "Unit" in types:
+            kind = "unit"
+        elif C + "QualificationComponent" in types:
+            kind = "component"
+        else:
+            continue
+        one = lambda p: (pr.get(p) or [None])[0]  # noqa: E731
+        code = min((o.value for o in pr.get(P_NOTATION, ())), default="")
+        level = one(C + "level")
+        area = one(C + "functionalArea")
+        t = Target(iri, kind, code, one(P_STATUS).value if one(P_STATUS) is not None else "", None,
+                   levels.get(level.value) if level is not None else None)
+        if kind == "unit":
+            t.area = area.value if area is not None else ""
+            t.standard = area_standard.get(t.area, "")
+        else:
+            q = one(C + "componentOf")
+            t.qualification = q.value if q is not None else ""
+        for o in pr.get(P_LABEL, ()):
+            lang, text = _lang_text(o)
+            t.labels.setdefault(lang.split("-")[0], text)
+        if pr.get(P_CREDIT):
+            with_credit.append(iri)
+        out[iri] = t
+    for iri, credit in _credit_nodes(store, with_credit).items():
+        out[iri].credit = credit
+    if out:
+        # a component's status is its qualification's
+        quals = sorted({t.qualification for t in out.values() if t.qualification})
+        status = {}
+        for i in range(0, len(quals), VALUES_CHUNK):
+            for q, st in _rows(store, f"SELECT ?q ?s WHERE {{ VALUES ?q {{ {_values(quals[i:i + VALUES_CHUNK])} }} ?q reg:status ?s }}"):
+                status[q.value] = st.value
+        for t in out.values():
+            if t.kind == "component":
+                t.status = status.get(t.qualification, "")
+    return out
+
+
 def load_graph(store) -> TransferGraph:
-    """Read the rule/qualification graph from ``store`` (any :class:`~registry.store.RegistryStore`)."""
+    """Read the rule/qualification graph from ``store`` (any :class:`~registry.store.RegistryStore`).
+
+    Only what rules and qualifications touch is read, in a few bulk queries: the rules' and
+    qualifications' own triples (one subject-predicate scan each, filtered here rather than with a
+    ``VALUES ?p`` join, which Oxigraph evaluates slowly), the achievements, and the units and courses
+    the rules and requirements name (subject-first ``VALUES`` lookups). A held unit no rule or
+    requirement names is looked up per request (:meth:`TransferGraph.lookup_units`).
+    """
     gen = store.generation()
-    sel = lambda q: store.select(PREFIXES + q)  # noqa: E731
-
-    levels = {_v(r, "l"): int(_v(r, "o")) for r in sel("SELECT ?l ?o WHERE { ?l cb:levelOrder ?o }")
-              if _v(r, "o") and _v(r, "o").lstrip("-").isdigit()}
-
-    targets: dict[str, Target] = {}
-    for r in sel("""SELECT ?u ?code ?status ?sys ?amt ?level ?area ?std WHERE {
-            ?u a cb:Unit .
-            OPTIONAL { ?u skos:notation ?code } OPTIONAL { ?u reg:status ?status }
-            OPTIONAL { ?u cb:creditValue ?cv . ?cv cb:creditSystem ?sys ; cb:creditAmount ?amt }
-            OPTIONAL { ?u cb:level ?level } OPTIONAL { ?u cb:functionalArea ?area . OPTIONAL { ?area cb:standard ?std } } }"""):
-        iri = _v(r, "u")
-        if iri in targets:
-            continue
-        credit = Credit(_v(r, "sys"), _dec(_v(r, "amt"))) if _v(r, "sys") and _dec(_v(r, "amt")) is not None else None
-        targets[iri] = Target(iri, "unit", _v(r, "code") or "", _v(r, "status") or "", credit,
-                              levels.get(_v(r, "level")), _v(r, "area") or "", _v(r, "std") or "")
-    for r in sel("""SELECT ?u ?code ?q ?status ?sys ?amt ?level WHERE {
-            ?u a cb:QualificationComponent .
-            OPTIONAL { ?u skos:notation ?code } OPTIONAL { ?u cb:componentOf ?q OPTIONAL { ?q reg:status ?status } }
-            OPTIONAL { ?u cb:creditValue ?cv . ?cv cb:creditSystem ?sys ; cb:creditAmount ?amt }
-            OPTIONAL { ?u cb:level ?level } }"""):
-        iri = _v(r, "u")
-        if iri in targets:
-            continue
-        credit = Credit(_v(r, "sys"), _dec(_v(r, "amt"))) if _v(r, "sys") and _dec(_v(r, "amt")) is not None else None
-        targets[iri] = Target(iri, "component", _v(r, "code") or "", _v(r, "status") or "", credit,
-                              levels.get(_v(r, "level")), qualification=_v(r, "q") or "")
+    levels = {}
+    for lv, o in _rows(store, "SELECT ?l ?o WHERE { ?l cb:levelOrder ?o }"):
+        if o.value.lstrip("-").isdigit():
+            levels[lv.value] = int(o.value)
+    area_standard = {a.value: s.value for a, s in _rows(store, "SELECT ?a ?s WHERE { ?a cb:standard ?s }")}
 
     achievements: dict[str, dict] = {}
-    for r in sel("SELECT ?a ?status ?code WHERE { ?a a cb:Achievement OPTIONAL { ?a reg:status ?status } "
-                 "OPTIONAL { ?a skos:notation ?code } }"):
-        achievements.setdefault(_v(r, "a"), {"status": _v(r, "status") or "", "code": _v(r, "code") or "", "labels": {}})
+    for a, p, o in _rows(store, "SELECT ?a ?p ?o WHERE { ?a a cb:Achievement ; ?p ?o }"):
+        entry = achievements.get(a.value)
+        if entry is None:
+            entry = achievements[a.value] = {"status": "", "code": "", "labels": {}}
+        pv = p.value
+        if pv == P_STATUS:
+            entry["status"] = o.value
+        elif pv == P_NOTATION:
+            entry["code"] = entry["code"] or o.value
+        elif pv == P_LABEL:
+            lang, text = _lang_text(o)
+            entry["labels"].setdefault(lang.split("-")[0], text)
 
-    # rules: one generic row per (rule, property, value), assembled here
-    rules: dict[str, Rule] = {}
-    versions: dict[str, str] = {}
-    for r in sel("SELECT ?r ?v WHERE { ?r a cb:TransferRule ; dcterms:hasVersion ?v }"):
-        rule, v = _v(r, "r"), _v(r, "v")
-        if _version_number(v) > _version_number(versions.get(rule, "")):
-            versions[rule] = v
-    rows = sel("""SELECT ?r ?p ?o WHERE { ?r a cb:TransferRule ; ?p ?o .
-                  VALUES ?p { cb:fromAchievement cb:fromUnit cb:toUnit cb:toComponent cb:sourceCombination reg:status
-                              skos:notation cb:validFrom cb:validUntil cb:minScore cb:minGrade cb:withinYears
-                              cb:evidenceRequired cb:topUpAssessment cb:conditions dcterms:isReplacedBy
-                              cb:recognitionBody cb:receivingOrganisation } }""")
+    # rules: every triple of every rule, assembled here
     multi: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for r in rows:
-        multi[_v(r, "r")][r["p"].value].append(r["o"])
+    for r, p, o in _rows(store, "SELECT ?r ?p ?o WHERE { ?r a cb:TransferRule ; ?p ?o }"):
+        if p.value in RULE_PROPS:
+            multi[r.value][p.value].append(o)
+    rules: dict[str, Rule] = {}
+    with_credit = []
     for iri, props in multi.items():
         one = lambda p: (props.get(p) or [None])[0]  # noqa: E731
         val = lambda p: (one(p).value if one(p) is not None else None)  # noqa: E731
-        rule = Rule(iri, versions.get(iri, iri))
+        version = max((o.value for o in props.get(DCT + "hasVersion", ())), key=_version_number, default=iri)
+        rule = Rule(iri, version)
         rule.code = val(SKOS + "notation") or ""
         rule.status = val(R + "status") or ""
         rule.from_achievements = tuple(sorted(t.value for t in props.get(C + "fromAchievement", [])))
@@ -274,47 +350,76 @@ def load_graph(store) -> TransferGraph:
         rule.replaced_by = val(DCT + "isReplacedBy") or ""
         rule.recognition_body = val(C + "recognitionBody") or ""
         rule.receiving_organisation = val(C + "receivingOrganisation") or ""
+        for o in props.get(P_LABEL, ()):
+            lang, text = _lang_text(o)
+            rule.labels.setdefault(lang.split("-")[0], text)
+        if props.get(P_CREDIT):
+            with_credit.append(iri)
         rules[iri] = rule
-    for r in sel("SELECT ?r ?sys ?amt WHERE { ?r a cb:TransferRule ; cb:creditValue ?cv . "
-                 "?cv cb:creditSystem ?sys ; cb:creditAmount ?amt }"):
-        rule = rules.get(_v(r, "r"))
-        if rule is not None and rule.credit is None and _dec(_v(r, "amt")) is not None:
-            rule.credit = Credit(_v(r, "sys"), _dec(_v(r, "amt")))
+    for iri, credit in _credit_nodes(store, with_credit).items():
+        rules[iri].credit = credit
 
-    qualifications = _load_qualifications(sel, levels)
+    qualifications = _load_qualifications(store, levels)
+    # the units and courses rules and requirements name, and the units of the standards and areas
+    # a credit requirement counts from
+    named: set[str] = set()
+    for rule in rules.values():
+        named.update(rule.to_targets)
+        named.update(rule.from_units)
+    stds, areas = set(), set()
+    for q in qualifications.values():
+        stack = [q.requirement] if q.requirement else []
+        while stack:
+            req = stack.pop()
+            named.update(req.units)
+            stds.update(req.standards)
+            areas.update(req.areas)
+            stack += req.parts
+    areas.update(a for a, s in area_standard.items() if s in stds)
+    for a in sorted(areas):
+        named.update(u.value for (u,) in _rows(store, f"SELECT ?u WHERE {{ ?u cb:functionalArea <{a}> }}"))
+    named.update(c.value for c, _ in _rows(store, "SELECT ?c ?q WHERE { ?c cb:componentOf ?q }"))
+    targets = load_units(store, named, levels, area_standard)
+
     conversions: dict[tuple[str, str], Conversion] = {}
-    for r in sel("""SELECT ?c ?f ?t ?x ?s ?status WHERE { ?c a cb:CreditConversion ; cb:fromCreditSystem ?f ;
-                    cb:toCreditSystem ?t ; cb:conversionFactor ?x ; cb:conversionStatus ?s OPTIONAL { ?c reg:status ?status } }
-                    ORDER BY ?c"""):
-        if (_v(r, "status") or "") in WITHDRAWN or _dec(_v(r, "x")) is None:
+    system_labels: dict[str, dict] = defaultdict(dict)
+    conv_rows = defaultdict(dict)
+    for c, p, o in _rows(store, "SELECT ?c ?p ?o WHERE { ?c a cb:CreditConversion ; ?p ?o }"):
+        conv_rows[c.value].setdefault(p.value, o)
+        if p.value == P_LABEL:
+            lang, text = _lang_text(o)
+            system_labels[c.value].setdefault(lang.split("-")[0], text)
+    for c in sorted(conv_rows):
+        pr = conv_rows[c]
+        f, t, x, st = (pr.get(C + k) for k in ("fromCreditSystem", "toCreditSystem", "conversionFactor", "conversionStatus"))
+        status = pr.get(P_STATUS)
+        if f is None or t is None or x is None or st is None or _dec(x.value) is None:
             continue
-        key = (_v(r, "f"), _v(r, "t"))
+        if status is not None and status.value in WITHDRAWN:
+            continue
+        key = (f.value, t.value)
         prev = conversions.get(key)
-        conv = Conversion(_v(r, "c"), key[0], key[1], _dec(_v(r, "x")), _v(r, "s"))
+        conv = Conversion(c, key[0], key[1], _dec(x.value), st.value)
         if prev is None or (prev.status != "official" and conv.status == "official"):
             conversions[key] = conv  # an official conversion wins over an indicative one
-
-    # labels of everything an answer names
-    system_labels: dict[str, dict] = defaultdict(dict)
-    label_rows = sel("""SELECT ?s ?l WHERE { VALUES ?t { cb:Unit cb:QualificationComponent cb:Achievement cb:TransferRule
-                        cb:Qualification cb:CreditSystem cb:CreditConversion } ?s a ?t ; skos:prefLabel ?l }""")
-    for r in label_rows:
-        s = _v(r, "s")
-        lang, text = _lang_text(r["l"])
-        lang = lang.split("-")[0]
-        holder = (targets.get(s) or rules.get(s) or qualifications.get(s))
-        if holder is not None:
-            holder.labels.setdefault(lang, text)
-        elif s in achievements:
-            achievements[s]["labels"].setdefault(lang, text)
-        else:
-            system_labels[s].setdefault(lang, text)
-    for key, conv in conversions.items():
+    for s, lab in _rows(store, "SELECT ?s ?l WHERE { ?s a cb:CreditSystem ; skos:prefLabel ?l }"):
+        lang, text = _lang_text(lab)
+        system_labels[s.value].setdefault(lang.split("-")[0], text)
+    for conv in conversions.values():
         conv.labels = dict(system_labels.get(conv.iri, {}))
 
     g = TransferGraph(gen, targets, achievements, rules, qualifications, conversions, levels, dict(system_labels))
+    g.area_standard = area_standard
+    g.store = store
     g.index()
     return g
+
+
+RULE_PROPS = frozenset({C + "fromAchievement", C + "fromUnit", C + "toUnit", C + "toComponent", C + "sourceCombination",
+                        R + "status", SKOS + "notation", C + "validFrom", C + "validUntil", C + "minScore", C + "minGrade",
+                        C + "withinYears", C + "evidenceRequired", C + "topUpAssessment", C + "conditions",
+                        DCT + "isReplacedBy", C + "recognitionBody", C + "receivingOrganisation", DCT + "hasVersion",
+                        P_LABEL, P_CREDIT})
 
 
 def _pairs(terms) -> list[dict]:
@@ -326,14 +431,12 @@ def _pairs(terms) -> list[dict]:
              "en": en[i] if i < len(en) else (zh[i] if i < len(zh) else "")} for i in range(n)]
 
 
-def _load_qualifications(sel, levels) -> dict[str, Qualification]:
+def _load_qualifications(store, levels) -> dict[str, Qualification]:
     quals: dict[str, Qualification] = {}
     top: dict[str, str] = {}
-    for r in sel("""SELECT ?q ?p ?o WHERE { ?q a cb:Qualification ; ?p ?o .
-                    VALUES ?p { skos:notation reg:status cb:usesCreditSystem cb:awardingBody cb:requirement
-                                cb:maxTransferCredits cb:maxTransferShare cb:creditShelfLife } }"""):
-        q = quals.setdefault(_v(r, "q"), Qualification(_v(r, "q")))
-        p, o = r["p"].value, r["o"]
+    for qi, p, o in _rows(store, "SELECT ?q ?p ?o WHERE { ?q a cb:Qualification ; ?p ?o }"):
+        q = quals.setdefault(qi.value, Qualification(qi.value))
+        p = p.value
         if p == SKOS + "notation":
             q.code = o.value
         elif p == R + "status":
@@ -350,13 +453,16 @@ def _load_qualifications(sel, levels) -> dict[str, Qualification]:
             q.max_transfer_share = _dec(o.value)
         elif p == C + "creditShelfLife" and o.value.isdigit():
             q.shelf_life = int(o.value)
+        elif p == P_LABEL:
+            lang, text = _lang_text(o)
+            q.labels.setdefault(lang.split("-")[0], text)
     # the requirement trees: every node reachable from a qualification, with its properties
     nodes: dict[str, Requirement] = {}
     parts: dict[str, list[str]] = defaultdict(list)
-    for r in sel("""SELECT ?n ?p ?o WHERE { ?q a cb:Qualification ; cb:requirement/cb:part* ?n . ?n ?p ?o }"""):
-        n = str(r["n"])
+    for nn, p, o in _rows(store, "SELECT ?n ?p ?o WHERE { ?q a cb:Qualification ; cb:requirement/cb:part* ?n . ?n ?p ?o }"):
+        n = str(nn)
         req = nodes.setdefault(n, Requirement(n, ""))
-        p, o = r["p"].value, r["o"]
+        p = p.value
         if p == "http://www.w3.org/1999/02/22-rdf-syntax-ns#type" and o.value in REQ_KINDS:
             req.kind = REQ_KINDS[o.value]
         elif p == C + "part":

@@ -89,8 +89,9 @@ def parse_request(body, g: TransferGraph) -> tuple[Record, str | None, dt.date |
         raise TransferInputError("units", "units 必须是 IRI 列表。", "units must be a list of IRIs.")
     if len(units) > MAX_UNITS:
         raise TransferInputError("units", f"单元最多 {MAX_UNITS} 个。", f"At most {MAX_UNITS} units.")
+    extra = g.lookup_units([u for u in units if isinstance(u, str) and u not in g.targets])
     for i, u in enumerate(units):
-        if not isinstance(u, str) or u not in g.targets:
+        if not isinstance(u, str) or (u not in g.targets and u not in extra):
             raise TransferInputError(f"units[{i}]", f"units[{i}] 不是注册库中已登记的单元或课程：{u!r}。",
                                      f"units[{i}] is not a registered unit or course: {u!r}.")
     target = body.get("target")
@@ -98,7 +99,7 @@ def parse_request(body, g: TransferGraph) -> tuple[Record, str | None, dt.date |
         raise TransferInputError("target", f"target 不是注册库中已登记的资历：{target!r}。",
                                  f"target is not a registered qualification: {target!r}.")
     at = parse_date(body.get("at"), "at", required=False)
-    return Record(held, sorted(set(units))), target, at, lang
+    return Record(held, sorted(set(units)), extra), target, at, lang
 
 
 def evaluate_request(body, g: TransferGraph) -> dict:

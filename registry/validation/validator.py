@@ -1,4 +1,4 @@
-"""Validate submissions against ``shapes/gdlecb-shapes.ttl`` with pyshacl.
+"""Validate submissions against ``shapes/gdlecb-shapes.ttl`` (+ ``gdlecb-shapes-sparql.ttl``) with pyshacl.
 
 Only submitted items are checked, and the data graph handed to pyshacl holds
 the submission plus the reference triples it needs (see ``context.py``), so the
@@ -78,11 +78,17 @@ _shapes_lock = threading.Lock()
 
 
 def load_shapes(path: Path = DEFAULT_SHAPES) -> Graph:
-    """The shapes graph, parsed once per process."""
+    """The shapes graph, parsed once per process: the Core shapes file ``path`` together with its
+    SHACL-SPARQL companion ``{stem}-sparql.ttl`` when there is one (``resources.sparql_shapes_file``),
+    so validation applies both (the two files together are the registry's shapes graph)."""
     path = Path(path).resolve()
     with _shapes_lock:
         if path not in _shapes_cache:
-            _shapes_cache[path] = Graph().parse(path, format="turtle")
+            graph = Graph().parse(path, format="turtle")
+            companion = resources.sparql_shapes_file(path)
+            if companion is not None:
+                graph.parse(companion, format="turtle")
+            _shapes_cache[path] = graph
         return _shapes_cache[path]
 
 

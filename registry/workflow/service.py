@@ -32,6 +32,7 @@ from ..errors import Conflict, Forbidden, InvalidInput, Kind, NotFound, Registry
 from .auth import User, get_org, get_user, require_role
 from .checks import Analysis, analyse, belongs_to, existing_graphs, named_subjects
 from .state import StateDB, now
+from ..transfer.impact import affected_by
 
 log = logging.getLogger("registry.workflow")
 
@@ -343,7 +344,11 @@ class Workflow:
                                              None, "status", reason)
             self.db.audit(c, user.id, "status", item, {"from": current, "to": status, "successor": successor,
                                                        "reason": reason})
-        return {"item": item, "from": current, "status": status, "versions": versions, **self._publish()}
+        out = {"item": item, "from": current, "status": status, "versions": versions, **self._publish()}
+        if status in ("retired", "superseded"):
+            # the transfer rules and qualifications that reference the item (issue 9: registrars see the impact)
+            out["affects"] = affected_by(self.store, item)
+        return out
 
     # --- reads ------------------------------------------------------------------------------
     def events(self, since: int = 0, limit: int = 100) -> list[dict]:

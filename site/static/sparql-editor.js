@@ -2,10 +2,11 @@
 // SPARQL page. No inline script is needed (the CSP is script-src 'self'): the page gives
 //
 //   <div id="sparql-editor" data-endpoint="/sparql" data-config="sparql-editor-config"></div>
-//   <script type="application/json" id="sparql-editor-config">
+//   <div id="sparql-editor-config" hidden>   (any element: its textContent is read; the /sparql page
+//                                            uses a hidden div, so it has no script element but src ones)
 //     {"endpoint": "/sparql", "prefixes": {"cb": "https://w3id.org/gdlecb/def/", ...},
 //      "examples": [{"name": "...", "query": "SELECT ..."}], "lang": "zh"}
-//   </script>
+//   </div>
 //   <script src="/static/vendor/yasgui/yasgui.min.js" defer></script>
 //   <script src="/static/sparql-editor.js" defer></script>
 //
@@ -49,6 +50,32 @@
     return head ? head + "\n" + query : query;
   }
 
+  // YASGUI's markup falls short of WCAG 2 AA (axe-core, tests/browser/test_a11y.py): its endpoint
+  // field and editor have no names, tabs point (aria-controls) at panels that are not rendered, the
+  // add-tab button sits inside the tab list, and the editor's scrolling region is not reachable by
+  // keyboard. Repaired after every change YASGUI makes to its markup (colours: site.css).
+  function repairA11y(el, lang) {
+    var zh = lang === "zh";
+    Array.prototype.forEach.call(el.querySelectorAll('[role="tab"][aria-controls]'), function (t) {
+      if (!document.getElementById(t.getAttribute("aria-controls"))) t.removeAttribute("aria-controls");
+    });
+    Array.prototype.forEach.call(el.querySelectorAll('[role="tablist"] .addTab'), function (b) {
+      var wrapper = b.parentNode, list = wrapper.parentNode;
+      list.parentNode.insertBefore(wrapper, list.nextSibling);
+    });
+    Array.prototype.forEach.call(el.querySelectorAll("input.autocomplete:not([aria-label])"), function (i) {
+      i.setAttribute("aria-label", zh ? "SPARQL 端点" : "SPARQL endpoint");
+    });
+    Array.prototype.forEach.call(el.querySelectorAll(".CodeMirror textarea:not([aria-label])"), function (t) {
+      t.setAttribute("aria-label", zh ? "SPARQL 查询" : "SPARQL query");
+    });
+    Array.prototype.forEach.call(el.querySelectorAll(".CodeMirror-scroll:not([tabindex=\"0\"])"), function (s) {
+      s.setAttribute("tabindex", "0");
+      s.setAttribute("role", "region");
+      s.setAttribute("aria-label", zh ? "查询编辑区" : "Query editor");
+    });
+  }
+
   function init(el) {
     var Yasgui = window.Yasgui && (window.Yasgui.default || window.Yasgui);
     if (typeof Yasgui !== "function") {
@@ -81,6 +108,11 @@
     var tab = yasgui.getTab();
     if (tab && tab.getYasqe() && Object.keys(cfg.prefixes).length) tab.getYasqe().addPrefixes(cfg.prefixes);
     el.yasgui = yasgui;
+    var lang = cfg.lang || document.documentElement.lang;
+    repairA11y(el, lang);
+    if (window.MutationObserver) {
+      new MutationObserver(function () { repairA11y(el, lang); }).observe(el, { childList: true, subtree: true });
+    }
     return yasgui;
   }
 

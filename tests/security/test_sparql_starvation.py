@@ -100,3 +100,32 @@ def test_cheap_lane_keeps_the_result_cap(store):
 ])
 def test_cost_guard_classifies_by_shape(query, cheap):
     assert guard.analyse(query).cheap is cheap
+
+
+def test_bounded_cheap_query_answers_with_every_worker_of_both_lanes_stuck(store):
+    """The in-process fast path (issue 13) serves the cheap lane's bounded queries: even with the
+    general AND the cheap workers frozen (SIGSTOP), the ASK answers from the server process."""
+    import os
+    import signal
+
+    app = create_app(Settings(store=str(store.path), sparql_workers=1, sparql_cheap_workers=1,
+                              sparql_timeout=3.0), store=store)
+    with TestClient(app) as client:
+        assert ask(client).status_code == 200
+        executor = app.state.ctx.sparql.executor
+        pids = executor.pids()
+        assert len(pids) == 2
+        for pid in pids:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            r = ask(client)
+            assert r.status_code == 200 and r.json()["boolean"] is True
+            assert time.monotonic() - t0 < 2.0
+            assert ask(client, HEAVY).status_code == 503  # the workers really are stuck
+        finally:
+            for pid in pids:
+                try:
+                    os.kill(pid, signal.SIGCONT)
+                except ProcessLookupError:  # the timed-out worker was killed, as it should be
+                    pass

@@ -50,9 +50,13 @@ def test_html_query_page_for_browsers(client):
     assert r.status_code == 200
     assert r.headers["content-type"].startswith("text/html")
     html = r.text
-    assert "<textarea" in html and 'action="http://testserver/sparql"' in html
+    # the no-JS fallback form (the YASGUI editor page: tests/sparql/test_sparql_html.py)
+    assert "<textarea" in html and 'action="/sparql"' in html
+    for ex in EXAMPLES:  # one language per page (issue 10, item 4): zh by default, en by ?lang=en
+        assert ex["zh"] in html
+    en = client.get("/sparql", params={"lang": "en"}, headers={"accept": "text/html"}).text
     for ex in EXAMPLES:
-        assert ex["zh"] in html and ex["en"] in html
+        assert ex["en"] in en
     # example queries are embedded escaped (they contain < and >)
     assert "&lt;https://w3id.org/gdlecb/framework/gdleqf&gt;" in html
 

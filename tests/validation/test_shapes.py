@@ -22,6 +22,8 @@ def test_shapes_conform_to_shacl_shacl():
 def test_shapes_file_is_what_the_builder_writes():
     builder = runpy.run_path(str(DEFAULT_SHAPES.with_name("build_shapes.py")))
     assert DEFAULT_SHAPES.read_text("utf-8") == builder["build"](), "run: python shapes/build_shapes.py"
+    sparql = DEFAULT_SHAPES.with_name("gdlecb-shapes-sparql.ttl")
+    assert sparql.read_text("utf-8") == builder["build_sparql"](), "run: python shapes/build_shapes.py"
 
 
 def _langs(g: Graph, s, p) -> set[str]:
