@@ -227,7 +227,7 @@ def plan_jobs(site: SiteData, graphs: dict[str, list[ox.Triple]], iris: IriMap) 
 
 def static_headers() -> str:
     """``_headers`` (Netlify / Cloudflare Pages): the live server's security headers for every file."""
-    from ..app import SECURITY_HEADERS
+    from ..security import SECURITY_HEADERS
 
     return "/*\n" + "".join(f"  {k}: {v}\n" for k, v in SECURITY_HEADERS.items())
 

@@ -26,6 +26,7 @@ from . import i18n, pages, rdf
 from .pages import View
 from .render import SECTIONS, STATIC, render_page
 from .service import Catalogue, home_context, list_context, search_context, LIST_SECTIONS
+from .static_extras import robots_txt, sitemap_xml
 from .service import _schemes as schemes_of
 from .queries import C
 from .urls import LiveUrls
@@ -141,32 +142,8 @@ def robots(request: Request):
 
 @router.get("/sitemap.xml", include_in_schema=False)
 def sitemap(request: Request, cat: Catalogue = Depends(get_catalogue)):
-    body = sitemap_xml(cat, get_settings(request).public_base())
+    body = sitemap_xml(cat.site(), cat.iris, get_settings(request).public_base())
     return finish(request, body, "application/xml", cat.site().built_at, vary="Accept")
-
-
-def robots_txt(public: str) -> str:
-    return f"User-agent: *\nDisallow: /api/\nDisallow: /sparql\nAllow: /\nSitemap: {public}/sitemap.xml\n"
-
-
-def sitemap_xml(cat: Catalogue, public: str) -> bytes:
-    """The Sitemaps 0.9 file: the home page, every listing page and every item of the registry
-    (the pages of IRIs under the base), at ``public`` (the serving host), with ``lastmod``."""
-    from xml.sax.saxutils import escape
-
-    site = cat.site()
-    rows = [("/", None)] + [(f"/{p}", None) for p in sorted(CATALOGUE_SECTIONS) if p != "search"]
-    for iri in sorted(site.graphs):
-        path = cat.iris.path_of(iri)
-        if path is not None:
-            rows.append(("/" + path.lstrip("/"), (site.last_changed(iri) or "")[:10] or None))
-    out = ['<?xml version="1.0" encoding="UTF-8"?>',
-           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for path, lastmod in rows:
-        out.append(f"<url><loc>{escape(public + path)}</loc>" + (f"<lastmod>{lastmod}</lastmod>" if lastmod else "")
-                   + "</url>")
-    out.append("</urlset>")
-    return ("\n".join(out) + "\n").encode("utf-8")
 
 
 @router.api_route("/", methods=["GET", "HEAD"], include_in_schema=False)

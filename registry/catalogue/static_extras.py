@@ -29,13 +29,15 @@ from .. import formats, profiles
 from ..namespaces import PREFIXES
 from . import rdf
 from .queries import SiteData
+from .render import SECTIONS
 from .urls import IriMap
 
 PROFILE_DIR = "_profile"
 #: media type -> file suffix of the RDF files (the one format table)
 SUFFIX_OF = {f.media_type: f.suffix for f in formats.TRIPLE_FORMATS}
 #: sections listed in the sitemap (the catalogue pages the build writes)
-SITEMAP_SECTIONS = ("achievements", "frameworks", "organisations", "standards", "transfer-rules", "vocabularies")
+#: the listing pages a sitemap names (every catalogue section but the home page and search)
+SITEMAP_SECTIONS = tuple(sorted(s for s in SECTIONS if s not in ("", "search")))
 
 
 def parse_profiles(value: str) -> tuple[str, ...]:
@@ -135,7 +137,9 @@ def sitemap_xml(site: SiteData, iris: IriMap, public: str) -> bytes:
 
 
 def robots_txt(public: str) -> str:
-    return f"User-agent: *\nAllow: /\nSitemap: {public.rstrip('/')}/sitemap.xml\n"
+    """Crawlers may read every page; the API and the SPARQL endpoint are not pages. Points at the sitemap."""
+    return (f"User-agent: *\nDisallow: /api/\nDisallow: /sparql\nAllow: /\n"
+            f"Sitemap: {public.rstrip('/')}/sitemap.xml\n")
 
 
 # --- rewrite rules for static hosts --------------------------------------------------------------
@@ -153,7 +157,7 @@ _BAD_PROFILE = "未知的配置文件（_profile）；可用：{tokens} · unkno
 
 
 def _security_headers() -> dict[str, str]:
-    from ..app import SECURITY_HEADERS  # the live server's (CSP, nosniff, no framing, no referrer)
+    from ..security import SECURITY_HEADERS  # the live server's (CSP, nosniff, no framing, no referrer)
 
     return dict(SECURITY_HEADERS)
 

@@ -36,7 +36,7 @@ def test_planner_preselects_only_a_registered_target(client):
 
 def test_planner_strings_are_inert_json(client):
     html = client.get("/planner?lang=zh").text
-    block = re.search(r'<script type="application/json" id="planner-strings">(.*?)</script>', html, re.S).group(1)
+    block = re.search(r'<div id="planner-strings" hidden>(.*?)</div>', html, re.S).group(1)
     import json
 
     strings = json.loads(block)
