@@ -11,8 +11,8 @@ For each backend it:
    with ``bulk_load_quads`` and times it (parsing is done once, outside the timing);
 3. runs the endpoint benchmark's queries (``bench/endpoint.py``: point lookup of one
    unit, paged listing of a level's units ordered by code LIMIT 50 OFFSET 1000,
-   units and credits per sector) through ``query_serialized(..., JSON)`` — the call
-   our ``/sparql`` makes — checks that every backend gives the same rows, and
+   units and credits per sector) through ``query_serialized(..., JSON)`` (each store's
+   query plus serialisation; /sparql itself runs through ``store.query_executor``) — checks that every backend gives the same rows, and
    reports the median and p90 latency of ``--runs`` runs after a warm-up;
 4. prints everything as ratios against the embedded store and writes
    ``bench/.data/backends-<units>.json``.
