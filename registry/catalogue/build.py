@@ -24,6 +24,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,138 @@ from .service import (LIST_SECTIONS, TEMPLATES, build_page, home_context, item_c
 from .urls import IriMap, StaticUrls, _UNIT_PART
 
 
+# --- page-level dependency tracking (incremental rebuilds) -------------------------------------------
+#
+# While an item's pages and data files are rendered, every fact the page code reads from ``SiteData``
+# is recorded as a key: ``i:IRI`` (any plain fact of IRI: labels, code, status, types, level, area, …,
+# read through the tracked dicts below or ``View.label``), ``u:IRI`` (what uses IRI), ``t:CLASS``,
+# ``ua:AREA``, ``ul:LEVEL``, ``sl:STANDARD`` (the derived lists), ``p:PATH`` (whether PATH has a page,
+# which decides whether a link is relative or the IRI itself). The manifest keeps, per item, its keys
+# and files, and a digest of every key's value. A rebuild re-renders an item only if its graph was
+# written since the generation the manifest records, or a key's digest differs; everything else is
+# left as it is. So a page is rendered again exactly when something it read changed.
+
+_SEEN: set = set()   # i: keys of the item being rendered (IRIs, no prefix: the hot path)
+_AGG: set = set()    # every other key, prefixed
+
+PLAIN_FIELDS = ("types", "labels", "rdfs_labels", "other_labels", "notation", "status", "issued", "modified",
+                "successor", "version", "in_scheme", "level_order", "unit_level", "unit_area", "unit_credit",
+                "area_standard", "area_order", "links")
+
+
+class _TDict(defaultdict):
+    """A ``SiteData`` fact dict that records which IRIs are looked up (into ``_SEEN``)."""
+
+    __slots__ = ()
+
+    def get(self, k, d=None):
+        _SEEN.add(k)
+        return defaultdict.get(self, k, d)
+
+    def __getitem__(self, k):
+        _SEEN.add(k)
+        return defaultdict.__getitem__(self, k)
+
+    def __contains__(self, k):
+        _SEEN.add(k)
+        return defaultdict.__contains__(self, k)
+
+
+class _TSet(set):
+    __slots__ = ()
+
+    def __contains__(self, k):
+        _SEEN.add(k)
+        return set.__contains__(self, k)
+
+
+class _TKeyed(defaultdict):
+    """A derived mapping (``used_by``, ``units_of_area()``, …) whose lookups are recorded as ``PREFIX + key``."""
+
+    __slots__ = ("prefix",)
+
+    def get(self, k, d=None):
+        _AGG.add(self.prefix + k)
+        return defaultdict.get(self, k, d)
+
+    def __getitem__(self, k):
+        _AGG.add(self.prefix + k)
+        return defaultdict.__getitem__(self, k)
+
+    def __contains__(self, k):
+        _AGG.add(self.prefix + k)
+        return defaultdict.__contains__(self, k)
+
+
+def _keyed(prefix: str, d: dict) -> _TKeyed:
+    out = _TKeyed(getattr(d, "default_factory", None), d)
+    out.prefix = prefix
+    return out
+
+
+class _TPaths(frozenset):
+    """``StaticUrls.known``: which paths have a page; lookups recorded as ``p:PATH``."""
+
+    def __contains__(self, k):
+        _AGG.add("p:" + k)
+        return frozenset.__contains__(self, k)
+
+
+class _TView(View):
+    """``View`` whose cached labels still record the IRI they are of."""
+
+    def label(self, iri: str):
+        _SEEN.add(iri)
+        return View.label(self, iri)
+
+
+def track(site: SiteData) -> SiteData:
+    """Make ``site`` record the reads of whatever renders from it (see above). Same values, same behaviour."""
+    for name in PLAIN_FIELDS:
+        d = getattr(site, name)
+        setattr(site, name, _TDict(getattr(d, "default_factory", None), d))
+    site.graphs = _TSet(site.graphs)
+    site.used_by = _keyed("u:", site.used_by)
+    for meth, prefix in (("units_of_area", "ua:"), ("units_of_level", "ul:"), ("standard_levels", "sl:")):
+        def derived(_orig=getattr(site, meth), _prefix=prefix, _key=meth):
+            v = site._memo.get(("tracked", _key))
+            if v is None:
+                v = site._memo[("tracked", _key)] = _keyed(_prefix, _orig())
+            return v
+        setattr(site, meth, derived)
+    orig_of_type = site.of_type
+
+    def of_type(cls: str, _orig=orig_of_type):
+        _AGG.add("t:" + cls)
+        return _orig(cls)
+    site.of_type = of_type
+    return site
+
+
+def key_digest(site: SiteData, known: frozenset, key: str) -> str:
+    """A short digest of the value a dependency key stands for."""
+    kind, _, arg = key.partition(":")
+    if kind == "i":
+        vals = [dict.get(getattr(site, f), arg) for f in PLAIN_FIELDS[:-1]]
+        links = dict.get(site.links, arg)
+        vals.append(sorted(links.items()) if links else None)
+        vals.append(set.__contains__(site.graphs, arg) if isinstance(site.graphs, set) else arg in site.graphs)
+        val = repr(vals)
+    elif kind == "u":
+        val = repr(dict.get(site.used_by, arg))
+    elif kind == "t":
+        val = repr(site.of_type(arg))
+    elif kind == "ua":
+        val = repr(dict.get(site.units_of_area(), arg))
+    elif kind == "ul":
+        val = repr(dict.get(site.units_of_level(), arg))
+    elif kind == "sl":
+        v = dict.get(site.standard_levels(), arg)
+        val = repr(sorted(v) if v is not None else None)
+    else:  # p
+        val = "1" if frozenset.__contains__(known, arg) else "0"
+    return hashlib.blake2b(val.encode("utf-8"), digest_size=8).hexdigest()
+
 
 @dataclass
 class BuildStats:
@@ -55,6 +188,7 @@ class BuildStats:
     by_kind: dict = field(default_factory=dict)
     written: int = 0        # files (re)written: all of them into an empty folder, the changed ones over a previous build
     removed: int = 0        # files of the previous build that this one no longer produces
+    rendered: int = 0       # items (with all their pages and data files) rendered; the others were unaffected
 
     @property
     def pages_per_second(self) -> float:
@@ -75,36 +209,47 @@ _STATE: dict = {}
 
 class Output:
     """The output folder and its manifest (``.build-manifest.json``: every file the build wrote, with a
-    hash of its content). A file whose content has the hash the previous build recorded is not
-    rewritten; files of the previous build that this one did not produce are removed. So a build
-    over an existing output leaves exactly what a build into an empty folder writes."""
+    hash of its content, and what each item's pages read, see "dependency tracking" above). A file
+    whose content has the hash the previous build recorded is not rewritten; files of the previous
+    build that this one did not produce are removed. So a build over an existing output leaves exactly
+    what a build into an empty folder writes (manifest included)."""
 
     MANIFEST = ".build-manifest.json"
+    VERSION = 2
 
     def __init__(self, root: Path):
         self.root = root
         self.prefix = len(str(root)) + 1
         self.old: dict[str, str] = {}
+        self.doc: dict = {}
         try:
             doc = json.loads((root / self.MANIFEST).read_text("utf-8"))
             if isinstance(doc, dict) and isinstance(doc.get("files"), dict):
-                self.old = doc["files"]
-        except (OSError, ValueError):
-            pass
+                self.old = dict(doc["files"])
+                if doc.get("version") == self.VERSION and isinstance(doc.get("jobs"), dict):
+                    self.doc = doc
+                    for entry in doc["jobs"].values():
+                        self.old.update(entry[3])
+        except (OSError, ValueError, TypeError, IndexError, AttributeError):
+            self.old, self.doc = {}, {}
         self.new: dict[str, str] = {}
         self.written = 0
+        self.current: dict[str, str] | None = None  # the files of the item being rendered
 
     def write(self, path: Path, data: bytes) -> None:
         name = str(path)[self.prefix:]
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         self.new[name] = digest
+        if self.current is not None:
+            self.current[name] = digest
         if self.old.get(name) == digest and path.is_file():
             return
         with open(path, "wb") as f:
             f.write(data)
         self.written += 1
 
-    def finish(self) -> int:
+    def finish(self, *, generation: int = 0, code: str = "", settings: str = "", jobs: dict | None = None,
+               digests: dict | None = None) -> int:
         """Remove what the previous build wrote and this one did not; write the manifest. Returns
         how many files were removed."""
         removed = 0
@@ -124,7 +269,17 @@ class Output:
                 except OSError:
                     break
                 folder = folder.parent
-        doc = {"version": 1, "files": dict(sorted(self.new.items()))}
+        jobs = jobs or {}
+        in_jobs = set()
+        for entry in jobs.values():
+            in_jobs.update(entry[3])
+        keys = sorted(digests or {})
+        index = {k: i for i, k in enumerate(keys)}
+        doc = {"version": self.VERSION, "generation": generation, "code": code, "settings": settings,
+               "keys": keys, "digests": [digests[k] for k in keys],
+               "jobs": {iri: [e[0], e[1], e[2], dict(sorted(e[3].items())), sorted(index[k] for k in e[4])]
+                        for iri, e in sorted(jobs.items())},
+               "files": dict(sorted((k, v) for k, v in self.new.items() if k not in in_jobs))}
         with open(self.root / self.MANIFEST, "wb") as f:
             f.write(json.dumps(doc, separators=(",", ":")).encode("utf-8"))
         return removed
@@ -134,7 +289,9 @@ def _write(path: Path, data: bytes) -> None:
     _STATE["output"].write(path, data)
 
 
-def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int]:
+def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int, dict]:
+    """Render the given jobs; returns counts, the files written and, per item, ``[graph, kind, pages,
+    {file: hash}, [dependency keys]]``."""
     st = _STATE
     output: Output = st["output"]
     done_before, written_before = output.new, output.written
@@ -148,14 +305,18 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int]:
     graphs: dict = st["graphs"]
     jobs: list[Job] = st["jobs"]
     shapes_desc: Desc | None = st["shapes_desc"]
-    views = {lang: View(site, lang) for lang in langs}
+    views = {lang: _TView(site, lang) for lang in langs}
     ts = {lang: i18n.translator(lang) for lang in langs}
     context_url = iris.base + "context.jsonld"
     n_pages = n_data = n_bytes = 0
     by_kind: dict = {}
+    info: dict = {}
     desc_cache: tuple = (None, None, None)
     for i in indexes:
         job = jobs[i]
+        _SEEN.clear()
+        _AGG.clear()
+        files = output.current = {}
         triples = graphs[job.graph]
         if job.iri == job.graph:
             rdf_triples = triples
@@ -193,9 +354,13 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int]:
                 n_pages += 1
                 n_bytes += len(html)
                 by_kind[job.kind] = by_kind.get(job.kind, 0) + 1
+        deps = ["i:" + k for k in _SEEN if isinstance(k, str)]
+        deps.extend(k for k in _AGG if isinstance(k, str))
+        info[job.iri] = [job.graph, job.kind, job.pages, files, deps]
+    output.current = None
     files, written = output.new, output.written
     output.new, output.written = done_before, written_before
-    return n_pages, n_data, n_bytes, by_kind, files, written
+    return n_pages, n_data, n_bytes, by_kind, files, written, info
 
 
 def plan_jobs(site: SiteData, graphs: dict[str, list[ox.Triple]], iris: IriMap) -> list[Job]:
@@ -232,10 +397,28 @@ def static_headers() -> str:
     return "/*\n" + "".join(f"  {k}: {v}\n" for k, v in SECURITY_HEADERS.items())
 
 
+def code_digest() -> str:
+    """A digest of the code and templates a build runs (``registry/`` and ``site/``): when they change,
+    what the previous build recorded about its pages says nothing, so everything is rendered again."""
+    h = hashlib.blake2b(digest_size=16)
+    here = Path(__file__).resolve().parent.parent  # registry/
+    for top in (here, STATIC.parent):
+        for p in sorted(top.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                h.update(str(p.relative_to(top)).encode("utf-8") + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] = ("zh", "en"),
                default_lang: str = "zh", formats: bool = True, workers: int | None = None,
-               log: Callable[[str], None] | None = None, profiles: tuple[str, ...] = ("cb",)) -> BuildStats:
-    """Write the static catalogue of ``store`` to ``out``; returns what was written and how fast."""
+               log: Callable[[str], None] | None = None, profiles: tuple[str, ...] = ("cb",),
+               incremental: bool = True) -> BuildStats:
+    """Write the static catalogue of ``store`` to ``out``; returns what was written and how fast.
+
+    Over the output of a previous build (its manifest), only the items whose pages read something that
+    changed since are rendered (``incremental=False``: render everything, still writing only changed
+    files). Everything is rendered when the store cannot say which graphs changed since that build, or
+    the code, templates or build settings differ."""
     log = log or (lambda m: None)
     t0 = time.perf_counter()
     c0 = os.times()
@@ -243,25 +426,67 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     out.mkdir(parents=True, exist_ok=True)
     iris = IriMap(base_iri)
     stats = BuildStats()
+    output = Output(out)
+    code = code_digest()
+    settings = hashlib.blake2b(json.dumps([iris.base, list(langs), default_lang, formats, list(profiles)]).encode(),
+                               digest_size=16).hexdigest()
+    generation = store.generation()  # before the scan: what a later write adds is rendered next time
+    prev = output.doc
+    changed: frozenset | None = None
+    if incremental and prev and prev.get("code") == code and prev.get("settings") == settings:
+        try:
+            changed = store.changed_graphs(int(prev.get("generation", -1)))
+        except (TypeError, ValueError):
+            changed = None
     site = load_site_data(store, keep_graphs=True)  # ONE bulk query: every page is rendered from it
     graphs: dict[str, list[ox.Triple]] = site.graph_triples or {}
     site.graph_triples = None
     shapes_iri = iris.base + "shapes"
     shapes_desc = Desc(graphs[shapes_iri]) if shapes_iri in graphs else None
+    if changed is not None and shapes_iri in changed:
+        changed = None  # the shapes are shown on every ontology page: not tracked per page
     stats.query_seconds = time.perf_counter() - t0
     stats.units = len(site.of_type(C + "Unit"))
     log(f"queried the store in {stats.query_seconds:.2f} s ({len(graphs)} item graphs, {stats.units} units)")
 
     jobs = plan_jobs(site, graphs, iris)
-    StaticUrls.known = frozenset(iris.path_of(j.iri) for j in jobs)
+    track(site)
+    known = _TPaths(iris.path_of(j.iri) for j in jobs)
+    StaticUrls.known = known
+    digests: dict[str, str] = {}
+    carried: dict[str, list] = {}
+    todo = list(range(len(jobs)))
+    if changed is not None:
+        keys = prev.get("keys", [])
+        old_digests = prev.get("digests", [])
+        stale = set()
+        for k, d in zip(keys, old_digests):
+            nd = digests[k] = key_digest(site, known, k)
+            if nd != d:
+                stale.add(k)
+        stale_ix = {i for i, k in enumerate(keys) if k in stale}
+        old_jobs = prev["jobs"]
+        todo = []
+        for i, j in enumerate(jobs):
+            o = old_jobs.get(j.iri)
+            if (o is None or j.graph in changed or o[0] != j.graph or o[1] != j.kind or o[2] != j.pages
+                    or any(k in stale_ix for k in o[4]) or not all(os.path.isfile(out / f) for f in o[3])):
+                todo.append(i)
+            else:
+                carried[j.iri] = [o[0], o[1], o[2], o[3], [keys[k] for k in o[4]]]
+                output.new.update(o[3])
+        log(f"{len(changed)} graphs changed since generation {prev.get('generation')}: "
+            f"{len(stale)} of {len(keys)} facts read by pages differ; rendering {len(todo)} of {len(jobs)} items")
+    elif prev and incremental:
+        log("rendering everything (the store cannot say what changed, or the code or settings differ)")
     # folders, once
     roots = [out if lang == default_lang else out / lang for lang in langs]
-    dirs = {os.path.dirname(StaticUrls.file_of(iris.path_of(j.iri))) for j in jobs}
+    dirs = {os.path.dirname(StaticUrls.file_of(iris.path_of(jobs[i].iri))) for i in todo}
     for root in roots:
         for d in dirs:
             (root / d).mkdir(parents=True, exist_ok=True)
     # assets, context and search index
-    output = _STATE["output"] = Output(out)
+    _STATE["output"] = output
     for src in sorted(STATIC.rglob("*")):
         if src.is_file():
             dst = out / "static" / src.relative_to(STATIC)
@@ -273,7 +498,7 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     index_doc = index.to_json(lambda iri: _page_path(iris, iri))
     _write(out / "search-index.json", json.dumps(index_doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
 
-    # catalogue pages (few) in this process
+    # catalogue pages (few; always rendered) in this process
     env = environment()
     for name in set(TEMPLATES.values()) | {"home.html", "list.html", "standards.html", "search.html", "notfound.html"}:
         env.get_template(name)
@@ -285,20 +510,21 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
     _STATE.update(output=output, site=site, out=out, iris=iris, langs=list(langs), default_lang=default_lang, formats=formats,
                   graphs=graphs, jobs=jobs, shapes_desc=shapes_desc)
     workers = workers or os.cpu_count() or 1
-    chunks = [list(range(i, len(jobs), workers)) for i in range(workers)]
+    chunks = [todo[i::workers] for i in range(workers)]
     # fork shares the fetched data without copying it; it is only safe while this process runs no
     # other threads (a server in the same process, as in the browser tests, means one process)
     parallel = threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods()
-    if workers > 1 and len(jobs) > 200 and parallel:
+    if workers > 1 and len(todo) > 200 and parallel:
         gc.freeze()  # keep the shared data out of the workers' GC passes (no copy-on-write of it)
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             results = pool.map(_render_jobs, chunks)
     else:
-        results = [_render_jobs(list(range(len(jobs))))]
+        results = [_render_jobs(todo)]
     _STATE.clear()
     gc.unfreeze()
     StaticUrls.known = None
-    for n_pages, n_data, n_bytes, by_kind, files, written in results:
+    job_info = carried
+    for n_pages, n_data, n_bytes, by_kind, files, written, info in results:
         output.new.update(files)
         output.written += written
         stats.pages += n_pages
@@ -306,11 +532,20 @@ def build_site(store, out: str | Path, *, base_iri: str, langs: tuple[str, ...] 
         stats.bytes += n_bytes
         for k, v in by_kind.items():
             stats.by_kind[k] = stats.by_kind.get(k, 0) + v
-    stats.data_files += static_extras.write_extras(  # profiles, sitemap, robots, host rules
+        job_info.update(info)
+    for entry in job_info.values():
+        for k in entry[4]:
+            if k not in digests:
+                digests[k] = key_digest(site, known, k)
+    # profiles, sitemap, robots, host rules; profiles other than cb read labels of what an item links
+    # to from the store (not tracked per item): written for every item
+    stats.data_files += static_extras.write_extras(
         store, out, site=site, iris=iris, tokens=profiles if formats else (),
         items=static_extras.job_items(jobs, graphs, iris), write=output.write)
-    stats.removed = output.finish()
+    stats.removed = output.finish(generation=generation, code=code, settings=settings, jobs=job_info,
+                                  digests={k: digests[k] for e in job_info.values() for k in e[4]})
     stats.written = output.written
+    stats.rendered = len(todo)
     stats.render_seconds = time.perf_counter() - t1
     stats.seconds = time.perf_counter() - t0
     c1 = os.times()
