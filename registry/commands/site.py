@@ -19,7 +19,10 @@ from ..config import Settings
               help="Profiles to write per item, comma-separated (cb, skos, elm, ctdl); cb is the {path}.ttl files, "
                    "the others {path}/_profile/{token}.{ext}.")
 @click.option("--workers", type=int, default=None, help="Rendering processes (default: one per CPU).")
-def build_site_command(out, store_spec, base_iri, langs, no_data, profile_list, workers):
+@click.option("--full", is_flag=True,
+              help="Render every page even over a previous build (default: only the pages that read something "
+                   "that changed since it; still only changed files are written).")
+def build_site_command(out, store_spec, base_iri, langs, no_data, profile_list, workers, full):
     """Write the whole catalogue as static files to OUT/ (relative links, client-side search)."""
     from ..catalogue.build import build_site
     from ..store import StoreError, open_store
@@ -43,11 +46,12 @@ def build_site_command(out, store_spec, base_iri, langs, no_data, profile_list, 
     try:
         stats = build_site(store, out, base_iri=base_iri or settings.base_iri, langs=lang_list,
                            default_lang=lang_list[0], formats=not no_data, workers=workers, profiles=tokens,
-                           log=lambda m: click.echo(m, err=True))
+                           incremental=not full, log=lambda m: click.echo(m, err=True))
     finally:
         store.close()
     click.echo(f"{out}: {stats.pages} pages, {stats.data_files} data files, {stats.bytes / 1e6:.1f} MB "
-               f"in {stats.seconds:.1f} s ({stats.pages_per_second:.0f} pages/s)")
+               f"in {stats.seconds:.1f} s ({stats.pages_per_second:.0f} pages/s); {stats.rendered} items rendered, "
+               f"{stats.written} files written, {stats.removed} removed")
 
 
 commands = [build_site_command]
