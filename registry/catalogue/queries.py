@@ -115,12 +115,24 @@ class SiteData:
     def of_type(self, cls: str) -> list[str]:
         return self._cached(("of_type", cls), lambda: sorted(s for s, ts in self.types.items() if cls in ts))
 
+    def areas_of_standard(self) -> dict[str, list[str]]:
+        """standard -> its functional areas (sorted)."""
+        return self._cached("areas_of_standard", self._areas_of_standard)
+
+    def dated_graphs(self) -> list[tuple[str, str]]:
+        """``(last changed, graph)`` of every dated named graph, ascending (the home page's "latest")."""
+        return self._cached("dated_graphs", self._dated_graphs)
+
+    def unit_sort_key(self, u: str) -> tuple[str, str]:
+        """Order of units in per-area and per-level lists: by code, then IRI (stable under updates)."""
+        return (self.notation.get(u, u), u)
+
     def _units_of_area(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = defaultdict(list)
         for u, a in self.unit_area.items():
             out[a].append(u)
         for v in out.values():
-            v.sort(key=lambda u: self.notation.get(u, u))
+            v.sort(key=self.unit_sort_key)
         return out
 
     def _units_of_level(self) -> dict[str, list[str]]:
@@ -128,7 +140,24 @@ class SiteData:
         for u, lv in self.unit_level.items():
             out[lv].append(u)
         for v in out.values():
-            v.sort(key=lambda u: self.notation.get(u, u))
+            v.sort(key=self.unit_sort_key)
+        return out
+
+    def _areas_of_standard(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = defaultdict(list)
+        for a, s in self.area_standard.items():
+            out[s].append(a)
+        for v in out.values():
+            v.sort()
+        return out
+
+    def _dated_graphs(self) -> list[tuple[str, str]]:
+        out = []
+        for g in self.graphs:
+            d = self.last_changed(g)
+            if d:
+                out.append((d, g))
+        out.sort()
         return out
 
     def unit_standard(self, unit: str) -> str | None:

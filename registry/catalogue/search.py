@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import bisect
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
 
 from . import labels as L
+from .incremental import _GONE, derive
 from .queries import C, CLASS_RANK, SiteData
 
 FIELD_RANK = {"code": 0, "pref": 0, "alt": 1, "hidden": 2}
@@ -135,25 +137,41 @@ class SearchIndex:
         self.n_base = len(self.entries)
 
     def updated(self, site: SiteData, iris) -> "SearchIndex":
-        """The index of ``site``, where only the entries of ``iris`` differ from this one's."""
+        """The index of ``site``, where only the entries of ``iris`` differ from this one's.
+        Costs O(len(iris)) besides one copy of the entry list (pointers only): ``by_iri`` is an
+        ``incremental.Overlay`` and the facet counts are patched, not recounted."""
         new = object.__new__(SearchIndex)
         new.site, new.base_iri, new.n_base = site, self.base_iri, self.n_base
         new.entries = list(self.entries)
-        new.by_iri = dict(self.by_iri)
         dead = set(self.dead)
-        for iri in iris:
-            old = new.by_iri.pop(iri, None)
+        changes: dict = {}
+        gone: list[Entry] = []
+        added: list[Entry] = []
+        for iri in set(iris):
+            old = self.by_iri.get(iri)
             if old is not None:
                 dead.add(old)
+                gone.append(self.entries[old])
+                changes[iri] = _GONE
             e = entry_of(site, iri) if iri.startswith(self.base_iri) else None
             if e is not None:
-                new.by_iri[iri] = len(new.entries)
+                changes[iri] = len(new.entries)
                 new.entries.append(e)
+                added.append(e)
+        new.by_iri = derive(self.by_iri, changes)
         delta = [i for i in range(new.n_base, len(new.entries)) if i not in dead]
         if len(delta) > self.MAX_DELTA or len(dead) > max(self.MAX_DELTA, new.n_base // 4):
             return SearchIndex(site, self.base_iri)
         new.dead = frozenset(dead)
         new.segments = [self.segments[0], _Segment(new.entries, delta)]
+        counts = self.__dict__.get("_facet_counts")
+        if counts is not None:
+            counts = {k: Counter(c) for k, c in counts.items()}  # a few hundred values at most
+            for e in gone:
+                _count(counts, e, -1)
+            for e in added:
+                _count(counts, e, 1)
+            new._facet_counts = counts
         return new
 
     def live(self) -> list[Entry]:
@@ -227,14 +245,15 @@ class SearchIndex:
         return [{k: h[k] for k in keep} for h in self.search(q, lang=lang, limit=limit)]
 
     def facets(self) -> dict[str, list[str]]:
-        types, levels, sectors, statuses = set(), set(), set(), set()
-        for e in self.live():
-            types.add(e.type)
-            if e.level:
-                levels.add(e.level)
-            sectors.update(e.sectors)
-            if e.status:
-                statuses.add(e.status)
+        """The filter values present among the live entries (counted once per index, then patched by ``updated``)."""
+        counts = self.__dict__.get("_facet_counts")
+        if counts is None:
+            counts = {"type": Counter(), "level": Counter(), "sector": Counter(), "status": Counter()}
+            for e in self.live():
+                _count(counts, e, 1)
+            self._facet_counts = counts
+        types, levels, sectors, statuses = ({x for x, n in counts[k].items() if n > 0}
+                                            for k in ("type", "level", "sector", "status"))
         return {"type": sorted(types), "level": sorted(levels, key=lambda x: (len(x), x)), "sector": sorted(sectors),
                 "status": sorted(statuses)}
 
@@ -246,3 +265,13 @@ class SearchIndex:
             "entries": [[path_of(e.iri), e.type, e.code or "", [[t, lg, f[0]] for t, lg, f in e.texts],
                          e.level or "", e.sectors, e.status or ""] for e in self.live()],
         }
+
+
+def _count(counts: dict, e: Entry, n: int) -> None:
+    counts["type"][e.type] += n
+    if e.level:
+        counts["level"][e.level] += n
+    for sector in set(e.sectors):
+        counts["sector"][sector] += n
+    if e.status:
+        counts["status"][e.status] += n

@@ -151,6 +151,7 @@ class Catalogue:
                 return site
         site = load_site_data(self.store)
         site.generation = gen  # a write during the scan is applied by the next refresh
+        warm(site)
         self._index = None
         self._site = site
         self.rebuilds["full"] += 1
@@ -216,6 +217,25 @@ class Catalogue:
                            suggestion=(missing or "").rstrip("/").rsplit("/", 1)[-1])
 
 
+#: classes whose member lists (``SiteData.of_type``) the home page, listings and facets read
+WARM_CLASSES = (C + "Unit", C + "CompetencyStandard", C + "FrameworkLevel", C + "QualificationsFramework",
+                C + "Organisation", C + "Achievement", C + "TransferRule", C + "Sector",
+                "http://www.w3.org/2004/02/skos/core#ConceptScheme")
+
+
+def warm(site: SiteData) -> None:
+    """Compute the derived lists pages read, once per full rebuild: an incremental update then
+    patches them for the changed subjects (``incremental._patch_memo``) instead of leaving the
+    first request after a change to recompute them over the whole registry."""
+    site.units_of_area()
+    site.units_of_level()
+    site.areas_of_standard()
+    site.standard_levels()
+    site.dated_graphs()
+    for cls in WARM_CLASSES:
+        site.of_type(cls)
+
+
 def home_context(v: View, urls) -> dict:
     s = v.site
     fws = [f for f in s.of_type(C + "QualificationsFramework") if f.startswith(urls.iris.base)]
@@ -230,15 +250,15 @@ def home_context(v: View, urls) -> dict:
         ("count.achievements", len(s.of_type(C + "Achievement")), urls.page("achievements")),
         ("count.transfer_rules", len(s.of_type(C + "TransferRule")), urls.page("transfer-rules")),
     ]
-    dated = []
-    for iri in s.graphs:
-        d = s.last_changed(iri)
-        if d and iri.startswith(urls.iris.base):
+    dated = []  # the 12 most recently changed items under the base (newest first)
+    for d, iri in reversed(s.dated_graphs()):
+        if iri.startswith(urls.iris.base):
             dated.append((d, iri))
-    dated.sort(reverse=True)
+            if len(dated) == 12:
+                break
     t = i18n.translator(v.lang)
     latest = [{"date": d[:10], "ref": v.ref(i), "type": (type_name(t, s.page_type(i)), v.lang),
-               "status": v.status(i)} for d, i in dated[:12]]
+               "status": v.status(i)} for d, i in dated]
     frameworks = v.refs(s.of_type(C + "QualificationsFramework"))
     return {"p": {"counts": [{"key": k, "n": n, "href": h} for k, n, h in counts], "latest": latest,
                   "frameworks": [f for f in frameworks if f["iri"].startswith(urls.iris.base)]},
