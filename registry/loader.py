@@ -241,12 +241,11 @@ def _load_streamed(store: RegistryStore, files: list[Path], progress: bool, say,
 def _split_to_spill(files, assignments, last, recorder, out, counts, meter, n) -> None:
     """Pass 2: parse again, hand each item over when its last triple is read (in chunks)."""
     meter.stage("split", n)
-    named, blank, default = ox.NamedNode, ox.BlankNode, ox.DefaultGraph
+    blank, default = ox.BlankNode, ox.DefaultGraph
     open_items: dict[str, list] = {}
     chunk: dict[str, list] = {}
     chunk_n = 0
     pos = 0
-    done = 0
     for f, assignment in zip(files, assignments):
         fh, fmt = _open_rdf(f)
         datasets = fmt.supports_datasets
@@ -277,7 +276,6 @@ def _split_to_spill(files, assignments, last, recorder, out, counts, meter, n) -
                         if chunk_n >= CHUNK_TRIPLES:
                             _flush(chunk, recorder, out, counts)
                             meter.count(chunk_n, len(counts))
-                            done += chunk_n
                             chunk, chunk_n = {}, 0
                     pos += 1
             except SyntaxError as e:
@@ -289,7 +287,6 @@ def _split_to_spill(files, assignments, last, recorder, out, counts, meter, n) -
     if chunk:
         _flush(chunk, recorder, out, counts)
         meter.count(chunk_n, len(counts))
-    del named
 
 
 def _flush(chunk: dict[str, list], recorder, out, counts: dict[str, int]) -> None:
