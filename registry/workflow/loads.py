@@ -11,10 +11,13 @@ records nothing.
 
 Consistency (the workflow's outbox, see :mod:`registry.workflow.service`):
 
-1. :meth:`LoadRecorder.before_write` runs after parsing and splitting and before the
-   store write: ONE SQLite transaction inserts every new version, every change event,
-   an audit record and a pending outbox entry naming the changed items; it gives every
-   item its version metadata, so the store write puts exactly the latest snapshots;
+1. before the store write, ONE SQLite transaction inserts every new version, every change
+   event, an audit record and a pending outbox entry naming the changed items, and every
+   item gets its version metadata, so the store write puts exactly the latest snapshots.
+   In-memory loads call :meth:`LoadRecorder.before_write` with all items; streamed loads
+   call :meth:`LoadRecorder.record_chunk` per chunk of items (the transaction stays open,
+   each item's N-Triples are serialised once and reused for its digest, its snapshot and
+   the store write), then :meth:`LoadRecorder.commit`; a failure before that rolls back;
 2. the loader's one atomic store write;
 3. :meth:`LoadRecorder.done` marks the outbox entry applied.
 
