@@ -32,7 +32,6 @@ import platform
 import re
 import shutil
 import signal
-import statistics
 import socket
 import subprocess
 import sys
@@ -81,18 +80,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def timed_run(cmd: list[str], env=None) -> tuple[float, float]:
-    """Run ``cmd``; returns (wall seconds, peak RSS in MB) of that process tree's main process."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    wall = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cmd[0]} failed: {proc.stderr.read().decode(errors='replace')[-2000:]}")
-    return wall, usage.ru_maxrss / 1024
 
 
 class Server:
@@ -227,43 +214,18 @@ def run_size(n: int, args, work: Path) -> dict:
     print(f"\n=== {n} units ({result['file_mb']} MB Turtle) ===", flush=True)
 
     ours_dir, ox_dir = work / f"ours-{n}", work / f"oxigraph-{n}"
-    # the two loaders alternate (ours, oxigraph, ours, ...) so both see the same machine load;
-    # with --load-repeat > 1 the median wall time of each is reported (peak memory: the largest)
-    runs: list[tuple[float, float, float, float]] = []
-    for i in range(args.load_repeat):
-        for d in (ours_dir, ox_dir):
-            shutil.rmtree(d, ignore_errors=True)
-        ours_load = timed_run([sys.executable, "-m", "registry.cli", "load", "--no-validate", "--no-progress",
-                               "--store", str(ours_dir), str(ttl)])
-        ox_load = timed_run([str(OXIGRAPH), "load", "--location", str(ox_dir), "--file", str(ttl)])
-        runs.append((*ours_load, *ox_load))
-        if args.load_repeat > 1:
-            print(f"load run {i + 1}: registry load {ours_load[0]:.2f} s | oxigraph load {ox_load[0]:.2f} s "
-                  f"| ratio {ours_load[0] / ox_load[0]:.2f}", flush=True)
+    # the load comparison lives in bench/load.py (alternating runs, process-tree peak memory)
+    from .load import compare_loads
+
+    load = compare_loads(n, ttl, work, args.load_repeat, args.load_nq, args.seed, keep=True,
+                         say=lambda m: print(m, flush=True))
+    nq_keys = ("oxigraph_nq_s", "oxigraph_nq_peak_mb", "ours_vs_nq_ratio")
+    result["load"] = {k: v for k, v in load.items() if k not in nq_keys}
     if args.load_nq:
-        # the floor for one named graph per item: Oxigraph's own loader on the same data already split
-        # into the item graphs (N-Quads made by bench/generate.py), timed alternately with the above
-        nq = generate(n, args.seed, fmt="nq")
-        nq_times = []
-        for _ in range(args.load_repeat):
-            shutil.rmtree(ox_dir, ignore_errors=True)
-            nq_times.append(timed_run([str(OXIGRAPH), "load", "--location", str(ox_dir), "--file", str(nq)]))
-        nq_s = statistics.median(t for t, _ in nq_times)
-        result["load_nq"] = {"oxigraph_nq_s": round(nq_s, 2), "oxigraph_nq_peak_mb": round(max(m for _, m in nq_times))}
-        print(f"oxigraph load of the same data as N-Quads, one named graph per item: {nq_s:.2f} s", flush=True)
-    ours_s, ox_s = statistics.median(r[0] for r in runs), statistics.median(r[2] for r in runs)
-    ours_mb, ox_mb = max(r[1] for r in runs), max(r[3] for r in runs)
-    result["load"] = {"ours_s": round(ours_s, 2), "ours_peak_mb": round(ours_mb),
-                      "oxigraph_s": round(ox_s, 2), "oxigraph_peak_mb": round(ox_mb),
-                      "time_ratio": round(ours_s / ox_s, 2), "runs": len(runs),
-                      "ratios": [round(r[0] / r[2], 2) for r in runs]}
-    print(f"load: registry load {ours_s:.1f} s, peak {ours_mb:.0f} MB | oxigraph load {ox_s:.1f} s, "
-          f"peak {ox_mb:.0f} MB | time ratio {ours_s / ox_s:.2f} (target <= 1.5)"
-          + (f" (median of {len(runs)} alternating runs)" if len(runs) > 1 else ""), flush=True)
-    if "load_nq" in result:
-        result["load_nq"]["ours_vs_nq_ratio"] = round(ours_s / result["load_nq"]["oxigraph_nq_s"], 2)
-        print(f"registry load vs oxigraph load of the per-item N-Quads: {result['load_nq']['ours_vs_nq_ratio']:.2f}",
-              flush=True)
+        result["load_nq"] = {k: load[k] for k in nq_keys}
+    print(f"load: registry load {load['ours_s']:.1f} s, peak {load['ours_peak_mb']} MB | oxigraph load "
+          f"{load['oxigraph_s']:.1f} s, peak {load['oxigraph_peak_mb']} MB | time ratio {load['time_ratio']:.2f} "
+          f"(target <= 1.5)", flush=True)
     if args.load_only:
         return result
 

@@ -59,41 +59,12 @@ class ItemSplitError(InvalidInput, ValueError):
         self.subjects = subjects
 
 
-def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
-    """Group ``triples`` (one file or one submission) by the item each subject belongs to.
+def _owner_resolver(by_subject, roots: set, owner_link: dict, referenced_by: dict):
+    """``owner_of(subject)``: the item (root node) a subject belongs to, or None (see ``split_items``).
 
-    ``triples`` may also be default-graph :class:`pyoxigraph.Quad` objects (as ``ox.parse``
-    gives them); only their subject, predicate and object are read.
-
-    Returns ``{item IRI: triples}``. Raises :class:`ItemSplitError` when a
-    subject cannot be placed (no root claims it and the input has no single root).
+    ``by_subject``: any container answering ``node in by_subject`` for the subjects of the input.
     """
-    # hot loop (millions of triples on bulk loads): compare terms, not their string values, and
-    # bind everything used per triple to locals
-    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
-    roots: set = set()
-    owner_link: dict = {}
-    referenced_by: dict = {}
-    root_nodes, link_nodes, rdf_type = _ROOT_NODES, _OWNER_LINK_NODES, RDF_TYPE
-    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
-    get_list = by_subject.get
-    for t in triples:
-        s, p, o = t.subject, t.predicate, t.object
-        ts = get_list(s)
-        if ts is None:
-            by_subject[s] = [t]
-        else:
-            ts.append(t)
-        if type(o) is literal:
-            continue
-        if p == rdf_type:
-            if o in root_nodes and type(s) is named:
-                roots.add(s)
-        elif p in link_nodes and type(o) is named and s not in owner_link:
-            owner_link[s] = o
-        if (type(o) is named or type(o) is blank) and o not in referenced_by and o != s:
-            referenced_by[o] = s
-
+    blank = ox.BlankNode
     single_root = next(iter(roots)) if len(roots) == 1 else None
     owner_cache: dict = {r: r for r in roots}
 
@@ -151,6 +122,46 @@ def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
             result = found
         return result
 
+    return owner_of
+
+
+def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
+    """Group ``triples`` (one file or one submission) by the item each subject belongs to.
+
+    ``triples`` may also be default-graph :class:`pyoxigraph.Quad` objects (as ``ox.parse``
+    gives them); only their subject, predicate and object are read.
+
+    Returns ``{item IRI: triples}``. Raises :class:`ItemSplitError` when a
+    subject cannot be placed (no root claims it and the input has no single root).
+    """
+    # hot loop (millions of triples on bulk loads): compare terms, not their string values, and
+    # bind everything used per triple to locals
+    by_subject: dict[ox.NamedNode | ox.BlankNode, list[ox.Triple]] = {}
+    roots: set = set()
+    owner_link: dict = {}
+    referenced_by: dict = {}
+    root_nodes, link_nodes, rdf_type = _ROOT_NODES, _OWNER_LINK_NODES, RDF_TYPE
+    named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+    get_list = by_subject.get
+    for t in triples:
+        s, p, o = t.subject, t.predicate, t.object
+        ts = get_list(s)
+        if ts is None:
+            by_subject[s] = [t]
+        else:
+            ts.append(t)
+        if type(o) is literal:
+            continue
+        if p == rdf_type:
+            if o in root_nodes and type(s) is named:
+                roots.add(s)
+        elif p in link_nodes and type(o) is named and s not in owner_link:
+            owner_link[s] = o
+        if (type(o) is named or type(o) is blank) and o not in referenced_by and o != s:
+            referenced_by[o] = s
+
+    owner_of = _owner_resolver(by_subject, roots, owner_link, referenced_by)
+
     items: dict[str, list[ox.Triple]] = defaultdict(list)
     orphans: list[str] = []
     for subject, ts in by_subject.items():
@@ -160,12 +171,95 @@ def split_items(triples: Iterable[ox.Triple]) -> dict[str, list[ox.Triple]]:
             continue
         items[owner.value].extend(ts)
     if orphans:
-        raise ItemSplitError(
-            "cannot tell which item these subjects belong to (give them a type such as cb:Unit, "
-            "or link them to one with skos:inScheme, cb:standard or rdfs:isDefinedBy): " + ", ".join(orphans[:10]),
-            orphans,
-        )
+        raise _orphans_error(orphans)
     return dict(items)
+
+
+def _orphans_error(orphans: list[str]) -> ItemSplitError:
+    return ItemSplitError(
+        "cannot tell which item these subjects belong to (give them a type such as cb:Unit, "
+        "or link them to one with skos:inScheme, cb:standard or rdfs:isDefinedBy): " + ", ".join(orphans[:10]),
+        orphans,
+        "无法确定这些主语属于哪个条目（请为其指定类型，如 cb:Unit，或用 skos:inScheme、cb:standard、"
+        "rdfs:isDefinedBy 链接到条目）：" + "、".join(orphans[:10]),
+    )
+
+
+class BlankKeys:
+    """Stable keys for the blank nodes of one parse: the n-th distinct blank node met gets ``_:k{n}``.
+
+    pyoxigraph gives anonymous blank nodes (``[ … ]``) fresh random labels on every parse; two parses
+    of the same file meet them in the same order, so these keys let a second pass find what the
+    first learned about them. Only keys: the loaded data keeps the parser's own blank nodes.
+    """
+
+    __slots__ = ("_map",)
+
+    def __init__(self):
+        self._map: dict = {}
+
+    def __call__(self, b: ox.BlankNode) -> ox.BlankNode:
+        k = self._map.get(b)
+        if k is None:
+            k = self._map[b] = ox.BlankNode(f"k{len(self._map)}")
+        return k
+
+
+class ItemScanner:
+    """The first pass of a streamed load: learn which item each subject belongs to, keeping no triples.
+
+    ``scan(triples, start)`` reads one file's triples (numbered from ``start`` in the whole load) and
+    returns ``(assignment, last, count)``: ``{subject key: item IRI}`` (blank nodes by their
+    :class:`BlankKeys` key), ``{item IRI: number of its last triple}`` and the number of triples.
+    The items are exactly those of :func:`split_items` on the same triples (same rules, same errors).
+    """
+
+    @staticmethod
+    def scan(triples: Iterable, start: int = 0) -> tuple[dict, dict[str, int], int]:
+        last_of: dict = {}  # subject key -> number of its last triple
+        roots: set = set()
+        owner_link: dict = {}
+        referenced_by: dict = {}
+        root_nodes, link_nodes, rdf_type = _ROOT_NODES, _OWNER_LINK_NODES, RDF_TYPE
+        named, blank, literal = ox.NamedNode, ox.BlankNode, ox.Literal
+        key = BlankKeys()
+        i = start - 1
+        for i, t in enumerate(triples, start):
+            s, p, o = t.subject, t.predicate, t.object
+            if type(s) is blank:
+                s = key(s)
+            last_of[s] = i
+            to = type(o)
+            if to is literal:
+                continue
+            if to is blank:
+                o = key(o)
+            if p == rdf_type:
+                if o in root_nodes and type(s) is named:
+                    roots.add(s)
+            elif p in link_nodes and to is named and s not in owner_link:
+                owner_link[s] = o
+            if (to is named or to is blank) and o not in referenced_by and o != s:
+                referenced_by[o] = s
+        owner_of = _owner_resolver(last_of, roots, owner_link, referenced_by)
+        assignment: dict = {}
+        last: dict[str, int] = {}
+        values: dict = {}  # owner node -> its IRI string, made once per item
+        orphans: list[str] = []
+        for subject, pos in last_of.items():
+            owner = owner_of(subject)
+            if owner is None:
+                orphans.append(str(subject))
+                continue
+            iri = values.get(owner)
+            if iri is None:
+                iri = values[owner] = owner.value
+            assignment[subject] = iri
+            if last.get(iri, -1) < pos:
+                last[iri] = pos
+        if orphans:
+            raise _orphans_error(orphans)
+        return assignment, last, i + 1 - start
 
 
 def item_roots(triples: Iterable[ox.Triple]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import click
 import pyoxigraph as ox
 
 from ..config import DEFAULT_STORE
-from ..loader import LoadError, LoadRefused, load_paths
+from ..loader import LoadError, LoadRefused, load_paths, peak_rss_mb
 from ..store import StoreError, open_store
 
 EXPORT_FORMATS = {
@@ -33,7 +33,8 @@ store_option = click.option(
                    "--no-validate is for trusted bulk input only (e.g. the benchmark's synthetic data).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="en", show_default=True,
               help="Language of the validation report.")
-@click.option("--progress/--no-progress", default=None, help="Progress bars (default: on large inputs in a terminal).")
+@click.option("--progress/--no-progress", default=None,
+              help="A progress line on stderr (triples, items, elapsed; default: when stderr is a terminal).")
 @click.option("--state-dir", envvar="REGISTRY_STATE_DIR", default=None,
               help="Workflow state folder (versions, change feed); default: the store folder. Env: REGISTRY_STATE_DIR.")
 @click.option("--shipped", is_flag=True,
@@ -49,6 +50,8 @@ def load_command(store_spec: str, validate: bool, lang: str, progress: bool | No
     each item's graph is replaced as a whole, so loading the same files twice gives the same store.
     Every item the load changes gets a new version {item}/v/{n} and a change event
     (registry/workflow/loads.py); loading the same content again records nothing.
+    With --no-validate the input is streamed (read twice, handed to the store item by item), so
+    memory stays bounded however large it is; the last line gives the elapsed time and peak memory.
     """
     from ..config import Settings
     from ..workflow.loads import LoadRecorder
@@ -83,9 +86,10 @@ def load_command(store_spec: str, validate: bool, lang: str, progress: bool | No
         sys.exit(1)
     created = sum(1 for v in recorder.recorded if v["event"] == "create")
     click.echo(f"loaded {len(result.items)} item(s), {result.triples} triples from {len(result.files)} file(s) "
-               f"into {store_spec} in {time.perf_counter() - start:.1f} s (generation {gen}); "
+               f"into {store_spec} (generation {gen}); "
                f"{len(recorder.recorded)} new version(s) ({created} new item(s)), "
-               f"{len(result.items) - len(recorder.recorded)} unchanged")
+               f"{len(result.items) - len(recorder.recorded)} unchanged; "
+               f"elapsed {time.perf_counter() - start:.1f} s, peak RSS {peak_rss_mb():.0f} MB")
 
 
 @click.command("export")

@@ -11,10 +11,13 @@ records nothing.
 
 Consistency (the workflow's outbox, see :mod:`registry.workflow.service`):
 
-1. :meth:`LoadRecorder.before_write` runs after parsing and splitting and before the
-   store write: ONE SQLite transaction inserts every new version, every change event,
-   an audit record and a pending outbox entry naming the changed items; it gives every
-   item its version metadata, so the store write puts exactly the latest snapshots;
+1. before the store write, ONE SQLite transaction inserts every new version, every change
+   event, an audit record and a pending outbox entry naming the changed items, and every
+   item gets its version metadata, so the store write puts exactly the latest snapshots.
+   In-memory loads call :meth:`LoadRecorder.before_write` with all items; streamed loads
+   call :meth:`LoadRecorder.record_chunk` per chunk of items (the transaction stays open,
+   each item's N-Triples are serialised once and reused for its digest, its snapshot and
+   the store write), then :meth:`LoadRecorder.commit`; a failure before that rolls back;
 2. the loader's one atomic store write;
 3. :meth:`LoadRecorder.done` marks the outbox entry applied.
 
@@ -109,6 +112,12 @@ class LoadRecorder:
         self.outbox_id: int | None = None
         self.recorded: list[dict] = []
         self.db.ensure_digest_column()
+        self._time = now()
+        self._tx = None  # the open state transaction of a streamed load
+        self._conn = None
+        self._changed: list[str] = []
+        self._kinds: Counter = Counter()
+        self._seen = 0
 
     # --- recovery ------------------------------------------------------------------------------
     def apply_pending(self) -> int:
@@ -120,19 +129,42 @@ class LoadRecorder:
         return _strip_bookkeeping(item, rdf.from_ntriples(self.db.version_ntriples(item, n)))
 
     def before_write(self, items: dict[str, list]) -> None:
-        """Compare, record (one transaction) and give each item its version metadata, in place."""
-        with _no_cyclic_gc():  # many small objects, no cycles: as the loader does
-            self._before_write(items)
+        """Compare, record (one transaction) and give each item its version metadata, in place.
 
-    def _before_write(self, items: dict[str, list]) -> None:
+        The whole load at once (the loader's in-memory path); streamed loads call
+        :meth:`record_chunk` per chunk of items, then :meth:`commit`, before the store write.
+        """
+        try:
+            for item, (content, _text, meta) in self.record_chunk(items, texts=False).items():
+                items[item] = content + meta
+        except BaseException:
+            self.abort()
+            raise
+        self.commit()
+
+    def record_chunk(self, items: dict[str, list], *, texts: bool = True) -> dict[str, tuple]:
+        """Compare the items of one chunk with their latest versions and record the new versions.
+
+        Returns ``{item: (content triples, N-Triples bytes of content + metadata or None, metadata
+        triples)}`` (the bytes only with ``texts``): what the store must hold for each item. The rows
+        go into ONE state transaction opened by the first chunk and ended by :meth:`commit` (or
+        :meth:`abort`), so a load records all of its versions or none.
+        """
+        with _no_cyclic_gc():  # many small objects, no cycles: as the loader does
+            return self._record_chunk(items, texts)
+
+    def _record_chunk(self, items: dict[str, list], texts: bool) -> dict[str, tuple]:
         names = list(items)
+        self._seen += len(names)
         history = self.db.histories(names)
-        t = now()
+        t = self._time
         new_versions, events, fill = [], [], []
-        changed: dict[str, int] = {}
+        out: dict[str, tuple] = {}
+        nt = ox.RdfFormat.N_TRIPLES
+        serialize = ox.serialize
         for item in names:
-            content = _strip_bookkeeping(item, items[item])
-            digest, exact = content_digest(content)
+            content, text = _content(item, items[item])
+            digest, exact = _digest(content, text)
             prev = history.get(item, [])
             unchanged = False
             if prev:
@@ -144,33 +176,108 @@ class LoadRecorder:
                 if last_digest == digest:
                     unchanged = exact or rdf.same_graph(self._latest_triples(item, last["n"]), content)
             if unchanged:
-                items[item] = content + rdf.version_metadata(item, prev)
+                meta = rdf.version_metadata(item, prev)
+                out[item] = (content, text + serialize(meta, format=nt) if texts else None, meta)
                 continue
             n = (prev[-1]["n"] if prev else 0) + 1
-            snapshot = content + rdf.version_metadata(item, [*prev, {"n": n, "time": t, "attributed": None}])
-            changed[item] = n
-            status = rdf.status_of(item, content) or ""
-            new_versions.append((item, n, t, status, LOAD_NOTE, rdf.to_ntriples(snapshot), digest))
+            meta = rdf.version_metadata(item, [*prev, {"n": n, "time": t, "attributed": None}])
+            snapshot = text + serialize(meta, format=nt)
+            status = _status(item, text)
+            new_versions.append((item, n, t, status, LOAD_NOTE, snapshot.decode("utf-8"), digest))
             events.append([t, None, item, n, status])
-            items[item] = snapshot
-        if not changed and not fill:
-            return
+            out[item] = (content, snapshot if texts else None, meta)
+        if not events and not fill:
+            return out
         firsts = [e[2] for e in events if e[3] == 1]
         in_store = existing_graphs(self.store, firsts) if firsts else set()
         for e in events:
             e[1] = "create" if e[3] == 1 and e[2] not in in_store else "update"
-        with self.db.write() as c:
-            self.db.set_digests(fill)
-            if changed:
-                self.db.record_load_versions(new_versions)
-                self.db.record_events(events)
-                self.outbox_id = self.db.add_outbox(list(changed), t)
-                kinds = Counter(e[1] for e in events)
-                self.db.audit(c, None, "load", None, {"versions": len(changed), "create": kinds["create"],
-                                                      "update": kinds["update"], "items": len(names)})
-        self.recorded = [{"item": e[2], "version": e[3], "event": e[1]} for e in events]
+        self._begin()
+        self.db.set_digests(fill)
+        if events:
+            self.db.record_load_versions(new_versions)
+            self.db.record_events(events)
+            self._changed.extend(e[2] for e in events)
+            self._kinds.update(e[1] for e in events)
+            self.recorded.extend({"item": e[2], "version": e[3], "event": e[1]} for e in events)
+        return out
+
+    def _begin(self) -> None:
+        if self._tx is None:
+            self._tx = self.db.write()
+            self._conn = self._tx.__enter__()
+
+    def commit(self, items_total: int | None = None) -> None:
+        """End the load's state transaction: the outbox entry naming the changed items, an audit record."""
+        if self._tx is None:
+            return
+        tx, self._tx = self._tx, None
+        try:
+            if self._changed:
+                self.outbox_id = self.db.add_outbox(self._changed, self._time)
+                self.db.audit(self._conn, None, "load", None,
+                              {"versions": len(self._changed), "create": self._kinds["create"],
+                               "update": self._kinds["update"],
+                               "items": items_total if items_total is not None else self._seen})
+        except BaseException as e:
+            tx.__exit__(type(e), e, e.__traceback__)
+            self.outbox_id = None
+            raise
+        tx.__exit__(None, None, None)
+
+    def abort(self) -> None:
+        """Roll the load's state transaction back (nothing recorded)."""
+        if self._tx is not None:
+            tx, self._tx = self._tx, None
+            err = RuntimeError("load aborted")
+            tx.__exit__(RuntimeError, err, None)
+        self.outbox_id = None
+        self._changed, self.recorded = [], []
+        self._kinds = Counter()
 
     def done(self) -> None:
         """Step 3: the store write succeeded."""
         if self.outbox_id is not None:
             self.db.mark_applied(self.outbox_id)
+
+
+_NT_HAS_VERSION = f"> <{rdf.P_HAS_VERSION.value}> <".encode()
+
+
+def _content(item: str, triples: list) -> tuple[list, bytes]:
+    """The item's triples without version bookkeeping, and their N-Triples (one serialisation).
+
+    Fast path: fresh input has no bookkeeping, which a search of the serialised text proves.
+    """
+    text = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    enc = item.encode()
+    if b"<" + enc + b"/v/" in text or b"<" + enc + _NT_HAS_VERSION in text:
+        content = _strip_bookkeeping(item, triples)
+        if len(content) != len(triples):
+            return content, ox.serialize(content, format=ox.RdfFormat.N_TRIPLES)
+    return triples, text
+
+
+def _digest(content: list, text: bytes) -> tuple[str, bool]:
+    """:func:`content_digest` of ``content`` whose N-Triples are ``text`` (reused when it has no blank node)."""
+    if b"_:" in text and any(type(t.subject) is ox.BlankNode or type(t.object) is ox.BlankNode for t in content):
+        return content_digest(content)
+    lines = text.split(b"\n")
+    lines.sort()
+    return hashlib.sha256(b"\n".join(lines)).hexdigest(), True
+
+
+def _status(item: str, text: bytes) -> str:
+    """``rdf.status_of`` read from the N-Triples of the item's content ("" when it has none)."""
+    head = b"<" + item.encode() + b"> <" + rdf.P_STATUS.value.encode() + b"> "
+    if text.startswith(head):
+        start = len(head)
+    else:
+        at = text.find(b"\n" + head)
+        if at < 0:
+            return ""
+        start = at + 1 + len(head)
+    if text[start:start + 1] != b"<":  # not an IRI: let the general reader decide
+        return rdf.status_of(item, rdf.from_ntriples(text.decode("utf-8"))) or ""
+    start += 1
+    return text[start:text.index(b">", start)].decode("utf-8")
