@@ -777,7 +777,11 @@ class ThreadQueryExecutor:
             failure = ("err", 500, f"查询执行失败 · The query failed: {e}")
         return failure
 
-    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float) -> None:
+    def snapshot(self) -> None:
+        """No fast path, so no snapshot for it (see :meth:`ProcessQueryPool.snapshot`)."""
+        return None
+
+    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float, snapshot=None) -> None:
         """No in-process fast path for these stores (a remote round trip or a shared in-memory
         store): every query goes through :meth:`run`."""
         return None
