@@ -4,8 +4,9 @@ Run (not part of the test suite; takes minutes, the 100k run about half an hour)
 
     .venv/bin/python -m bench.endpoint --units 10000,100000
 
-Point lookups only (issue 13, target 1: about 3 minutes at 10k and 6 at 100k on a quiet
-2-core machine, mostly the loads; ``--skip-rdflib`` is implied)::
+Point lookups only (issue 13, target 1; ``--skip-rdflib`` is implied; about 3 minutes at 10k on
+a busy 2-core machine, mostly the two loads; not timed at 100k, where the loads alone take a few
+minutes)::
 
     .venv/bin/python -m bench.endpoint --units 10000,100000 --point-only
 
