@@ -20,7 +20,7 @@ from .reconcile import routes as reconcile_routes
 from .config import Settings
 from .security import CSP, SECURITY_HEADERS, SecurityHeaders  # noqa: F401 (CSP, SECURITY_HEADERS: re-exported)
 from .context import AppContext
-from .sparql.routes import SparqlEndpoint, SparqlFastPath
+from .sparql.routes import SparqlEndpoint, SparqlFastPath, SparqlRoute
 from .store import RegistryStore, open_store
 from .transfer import routes as transfer_routes
 from .transfer.graph import TransferGraphCache
@@ -74,11 +74,15 @@ def create_app(settings: Settings | None = None, store: RegistryStore | None = N
     app.include_router(reconcile_routes.router)
     catalogue_routes.mount_static(app)
     app.include_router(catalogue_routes.router)
-    # middlewares, innermost first: ?_versionAt=/?_view=history on item IRIs; the SPARQL hot path
-    # (skips routing and the inner middlewares); security headers on every response (outermost)
+    # middlewares, innermost first: ?_versionAt=/?_view=history on item IRIs; /sparql straight to its
+    # handler (skips routing and the inner middlewares); security headers on every response
     app.add_middleware(workflow_routes.VersionParamsMiddleware)
-    app.add_middleware(SparqlFastPath, endpoint=sparql)
+    app.add_middleware(SparqlRoute, endpoint=sparql)
     app.add_middleware(SecurityHeaders, docs_paths=(app.docs_url, app.redoc_url, app.swagger_ui_oauth2_redirect_url))
+    # ... and outside everything (even FastAPI's own error and body-limit layers): the SPARQL fast
+    # path and its result cache, which send the security headers themselves (registry/sparql/routes.py)
+    build_stack = app.build_middleware_stack
+    app.build_middleware_stack = lambda: SparqlFastPath(build_stack(), sparql)
     return app
 
 

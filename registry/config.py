@@ -56,6 +56,9 @@ class Settings(BaseSettings):
     #: queries proven bounded (one triple pattern: ASK, or SELECT with a constant subject having at
     #: most this many quads) are answered in the server process, without a worker round trip; 0: off
     sparql_fast_max_triples: int = 10_000
+    #: bytes of fast-path answers kept per server process (keyed by query string, Accept and store
+    #: generation; dropped on every write; see registry/sparql/cache.py); 0: no cache
+    sparql_cache_bytes: int = 64 * 1024 * 1024
     #: SERVICE endpoints a public query may call (empty: SERVICE is refused)
     sparql_service_allowlist: list[str] = []
     #: deepest nesting of { ( [ a public query may have (deeper: 400 before any parser runs)

@@ -70,6 +70,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import dataclasses
 import io
 import itertools
 import logging
@@ -269,6 +270,14 @@ class MemoryMirror:
             pass
 
 
+def subject_has_more_quads(store, subject: str, limit: int) -> bool:
+    """True when ``subject`` has more than ``limit`` quads in ``store`` (all graphs), decided in
+    Rust reading at most ``limit + 1`` of them (no Python object per quad)."""
+    iri = "<" + subject + ">"
+    return bool(store.query(f"ASK {{ {{ SELECT * WHERE {{ {{ {iri} ?p ?o }} UNION {{ GRAPH ?g {{ {iri} ?p ?o }} }} }} "
+                            f"OFFSET {int(limit)} LIMIT 1 }} }}"))
+
+
 def count_quads(store, stop: int) -> int:
     """The number of quads of ``store`` (all graphs), counted in Rust up to ``stop`` at most."""
     q = f"SELECT (COUNT(*) AS ?n) WHERE {{ {{ SELECT * WHERE {{ {{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} }} }} " \
@@ -465,6 +474,8 @@ class ProcessQueryPool:
         self._cheap = _Lane("cheap", False)
         self._all: set[_Worker] = set()
         self._started = False
+        #: set while a background start (see :meth:`_start_in_background`) runs; set() when it ended
+        self._starting: threading.Event | None = None
         self._closed = False
         self._warned = False
         self._spawner = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sparql-spawn")
@@ -500,10 +511,14 @@ class ProcessQueryPool:
             if self._started:
                 return
             self._started = True
-        for _ in range(self.size):
-            self._release(self._spawn(self._main))
-        for _ in range(self.cheap_size):
-            self._release(self._spawn(self._cheap))
+        try:
+            for _ in range(self.size):
+                self._release(self._spawn(self._main))
+            for _ in range(self.cheap_size):
+                self._release(self._spawn(self._cheap))
+        finally:
+            if self._starting is not None:
+                self._starting.set()
 
     def _release(self, w: _Worker) -> None:
         with self._lock:
@@ -548,43 +563,94 @@ class ProcessQueryPool:
         finally:
             timer.cancel()
 
-    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float) -> tuple[str, bytes] | None:
+    def snapshot(self):
+        """``(generation, ox.Store)`` of the published snapshot the fast path answers from (one
+        ``stat`` when nothing changed), or None: no fast path (off, or the store cannot be read;
+        the workers then say what is wrong). The result cache of the route keys on the generation."""
+        if not self.fast_max_triples:
+            return None
+        try:
+            if self._local is None:
+                self._local = self.open_reader()
+            return self._local.snapshot()
+        except (OSError, RegistryError):
+            return None
+
+    def _start_in_background(self) -> None:
+        """Start the workers without waiting (the fast path needs none; other queries wait in
+        :meth:`_acquire` until a worker is released)."""
+        with self._lock:
+            if self._started or self._closed or self._starting is not None:
+                return
+            self._starting = threading.Event()
+
+        def start():
+            try:
+                self.start()
+            except Exception:  # the next query that needs a worker waits for it and says so (503)
+                log.exception("SPARQL query workers did not start")
+
+        self._spawner.submit(start)
+
+    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float,
+                    snapshot=None) -> tuple[str, bytes] | None:
         """The fast path: answer ``job`` here, in the server process, if its cost is proven bounded.
 
         Only for a query the guard classed cheap with a :class:`~registry.sparql.guard.Bound`
         (one triple pattern: ``ASK``, or ``SELECT`` with a constant subject), without dataset
-        parameters and without SERVICE. For a subject, its quads in the current snapshot are
-        counted first, stopping past ``min(fast_max_triples, max_rows)``: the answer has at most
-        that many rows and the evaluation reads no more than that index range, so the work done
-        here is bounded by a constant (a few milliseconds), whatever the store's size. A
-        subject with more quads, or anything else, returns None: the query goes to the worker
-        processes as before. The result caps are those of every query (``run_job``); the time
-        limit too: bounded work that still overran it (a very short ``timeout=``) answers 503,
-        as a worker would. The snapshot is opened read-only, like the workers' (see
-        ``registry/store/embedded.py``), and the guard has refused updates already. Before the
-        pool has started (the first query starts it, see :meth:`run`) this declines too.
+        parameters and without SERVICE. The work done here is bounded by
+        ``limit = min(fast_max_triples, max_rows)`` quads, whatever the store's size:
+
+        * a *streamed* bound (``Bound.streamed``: one row per quad of the subject's index range,
+          in index order) is serialised with a row cap of ``limit``: past it, the serialisation
+          stops (having read ``limit + 1`` quads) and, if ``limit`` is below the result cap, the
+          query goes to the workers (which answer it or refuse it by the cap, as for any query);
+        * any other subject bound (ORDER BY, DISTINCT, OFFSET, a repeated variable) first counts
+          the subject's quads in Rust, stopping past ``limit`` (one ``ASK`` with ``OFFSET``);
+          more, and the query goes to the workers;
+        * ``ASK { s p o }`` is one index seek.
+
+        The result caps are those of every query (``run_job``); the time limit too: bounded
+        work that still overran it (a very short ``timeout=``) answers 503, as a worker would.
+        The snapshot is opened read-only, like the workers' (see ``registry/store/embedded.py``),
+        and the guard has refused updates already. The workers are not needed: if they have not
+        started yet, this starts them in the background and answers at once. ``snapshot``:
+        the ``(generation, store)`` of :meth:`snapshot` when the caller already read it.
         """
-        if (bound is None or not self._started or not self.fast_max_triples or job.default_graph is not None
+        if (bound is None or not self.fast_max_triples or job.default_graph is not None
                 or job.named_graphs is not None or job.service_allowlist is not None):
             return None
         start = time.perf_counter()
-        try:
-            if self._local is None:
-                self._local = self.open_reader()
-            store = self._local.current()
-        except (OSError, RegistryError):  # let the workers say what is wrong with the store
-            return None
-        if bound.subject is not None:
-            limit = min(self.fast_max_triples, job.max_rows)
-            try:
-                node = ox.NamedNode(bound.subject)
-            except ValueError:
+        if not self._started:
+            self._start_in_background()
+        if snapshot is None:
+            snapshot = self.snapshot()
+            if snapshot is None:
                 return None
-            seen = sum(1 for _ in itertools.islice(store.quads_for_pattern(node, None, None, None), limit + 1))
-            if seen > limit:
+        store = snapshot[1]
+        if bound.subject is not None:
+            try:
+                ox.NamedNode(bound.subject)
+            except ValueError:  # e.g. a relative IRI: the workers resolve it
                 return None
         run_query = self.run_query
-        answer = run_job(job, lambda q, dg, ng, base: run_query(store, q, dg, ng, base))
+        query = lambda q, dg, ng, base: run_query(store, q, dg, ng, base)  # noqa: E731
+        if bound.subject is not None:
+            limit = min(self.fast_max_triples, job.max_rows)
+            if bound.streamed:
+                capped = job if limit >= job.max_rows else dataclasses.replace(job, max_rows=limit)
+                try:
+                    answer = run_job(capped, query)
+                except QueryFailed as e:
+                    if capped is not job and e.status == 413:
+                        return None  # more than our bound, maybe not more than the cap: the workers decide
+                    raise
+            else:
+                if subject_has_more_quads(store, bound.subject, limit):
+                    return None
+                answer = run_job(job, query)
+        else:
+            answer = run_job(job, query)
         if time.perf_counter() - start > timeout:
             raise QueryFailed(503, f"查询超时 · The query did not finish within {timeout:g} s (the time limit of "
                                    "this endpoint); simplify it or add LIMIT.")
@@ -648,6 +714,10 @@ class ProcessQueryPool:
         self._spawner.shutdown(wait=False)
 
     def pids(self) -> list[int]:
+        """The worker processes' ids (after a start in progress has ended)."""
+        starting = self._starting
+        if starting is not None:
+            starting.wait(120)
         with self._lock:
             return [w.proc.pid for w in self._all]
 
@@ -707,7 +777,11 @@ class ThreadQueryExecutor:
             failure = ("err", 500, f"查询执行失败 · The query failed: {e}")
         return failure
 
-    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float) -> None:
+    def snapshot(self) -> None:
+        """No fast path, so no snapshot for it (see :meth:`ProcessQueryPool.snapshot`)."""
+        return None
+
+    def run_bounded(self, job: QueryJob, bound: Bound | None, timeout: float, snapshot=None) -> None:
         """No in-process fast path for these stores (a remote round trip or a shared in-memory
         store): every query goes through :meth:`run`."""
         return None

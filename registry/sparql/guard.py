@@ -87,15 +87,23 @@ class Bound:
     subject's index range (the executor counts that range, capped, before it runs the query).
     ``None``: ``ASK { s p o }`` (one pattern, no repeated variable): one index seek, the
     answer is the first match.
+
+    ``streamed``: the query is ``SELECT`` of the one pattern with neither DISTINCT/REDUCED,
+    ORDER BY, OFFSET nor a repeated variable, so each solution is one quad of the index range,
+    produced in index order as the result is read (Oxigraph's union default graph keeps
+    duplicates across graphs: one row per quad). Reading (serialising) at most ``k`` rows
+    then reads at most ``k`` quads: the executor needs no count first, it stops the
+    serialisation past its bound instead.
     """
 
-    __slots__ = ("subject",)
+    __slots__ = ("subject", "streamed")
 
-    def __init__(self, subject: str | None):
+    def __init__(self, subject: str | None, streamed: bool = False):
         self.subject = subject
+        self.streamed = streamed
 
     def __repr__(self):
-        return f"Bound(subject={self.subject!r})"
+        return f"Bound(subject={self.subject!r}, streamed={self.streamed!r})"
 
 
 class Analysis:
@@ -216,15 +224,15 @@ def _analyse(query: str, max_nesting: int) -> Analysis:
         return Analysis(False, False)
     bound = None
     if "\\" not in query and prefixes is not None:  # no escapes, no BASE: the subject is what it says
-        kind, text = shape
+        kind, text, streamed = shape
         if kind is None:
             bound = Bound(None)
         elif kind == "iri":
-            bound = Bound(text[1:-1])
+            bound = Bound(text[1:-1], streamed)
         elif kind == "pname" and "\\" not in text:
             ns, _, local = text.partition(":")
             if ns in prefixes:
-                bound = Bound(prefixes[ns] + local)
+                bound = Bound(prefixes[ns] + local, streamed)
     return Analysis(False, True, bound)
 
 
@@ -240,7 +248,8 @@ def _is_cheap(toks) -> bool:
 
 def _cheap_shape(toks):
     """For a query whose work is bounded by its shape (no statistics needed): ``(token kind,
-    text)`` of its constant subject, ``(None, None)`` for ASK; None for any other query.
+    text, streamed)`` of its constant subject, ``(None, None, False)`` for ASK; None for any
+    other query (``streamed``: see :class:`Bound`).
 
     * ``ASK { s p o }`` — one triple pattern, no repeated variable, no path: the
       answer is the first match of one index lookup;
@@ -256,8 +265,10 @@ def _cheap_shape(toks):
         return None
     form = toks[0][1].upper() if toks[0][0] == "word" else ""
     j = 1
+    modifier = False  # DISTINCT/REDUCED, ORDER BY or OFFSET: rows are not quads in index order
     if form == "SELECT":
         if j < len(toks) and toks[j][0] == "word" and toks[j][1].upper() in ("DISTINCT", "REDUCED"):
+            modifier = True
             j += 1
         if j < len(toks) and toks[j] == ("other", "*"):
             j += 1
@@ -292,11 +303,12 @@ def _cheap_shape(toks):
     variables = [v.lstrip("?$") for k, v in pattern if k == "var"]
     rest = toks[j:]
     if form == "ASK":
-        return (None, None) if len(set(variables)) == len(variables) and not rest else None
+        return (None, None, False) if len(set(variables)) == len(variables) and not rest else None
     if sk == "var":
         return None
     k = 0
     if k + 1 < len(rest) and rest[k][1].upper() == "ORDER" and rest[k + 1][1].upper() == "BY":
+        modifier = True
         k += 2
         start = k
         while k < len(rest) and rest[k][0] == "var":
@@ -305,8 +317,12 @@ def _cheap_shape(toks):
             return None
     while k + 1 < len(rest) and rest[k][0] == "word" and rest[k][1].upper() in ("LIMIT", "OFFSET") \
             and rest[k + 1][0] == "number" and rest[k + 1][1].isdigit():
+        if rest[k][1].upper() == "OFFSET":
+            modifier = True
         k += 2
-    return (sk, sv) if k == len(rest) else None
+    if k != len(rest):
+        return None
+    return sk, sv, not modifier and len(set(variables)) == len(variables)
 
 
 # -- SERVICE, on the parsed query ------------------------------------------------------------------

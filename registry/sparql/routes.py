@@ -15,7 +15,8 @@ import asyncio
 import functools
 import math
 import time
-from urllib.parse import parse_qsl
+import logging
+from urllib.parse import unquote_plus
 
 import jinja2
 import pyoxigraph as ox
@@ -29,12 +30,16 @@ from ..store import RegistryStore
 from .description import DUMPS, StatsCache, dataset_description, service_description
 from .dumps import DumpCache
 from .examples import EXAMPLES
+from .cache import ResultCache
 from ..errors import Kind, NotAcceptable, NotFound, RegistryError, TooManyRequests
+from ..security import SECURITY_HEADERS, SecurityHeaders
 from ..web import error_text
 from .executor import QueryJob
 from .formats import GRAPH_MEDIA, GRAPH_OFFERED, RESULTS_OFFERED, choose_formats, graph_format
 from .guard import analyse
 from .protocol import read_request
+
+log = logging.getLogger("registry.sparql")
 
 CORS = {
     "access-control-allow-origin": "*",
@@ -285,67 +290,134 @@ class SparqlEndpoint:
 #: query-string parameters the raw fast path understands; any other one takes the full handler
 _FAST_PARAMS = frozenset({"query", "format", "output", "timeout"})
 _FAST_CORS = [(k.encode(), v.encode()) for k, v in CORS.items()] + [(b"vary", b"Accept")]
+#: the security headers every response carries (``registry/security.py``); the fast path sends them itself
+_SECURITY = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in SECURITY_HEADERS.items()]
+_PATHS = ("/sparql", "/sparql/")
 
 
-class SparqlFastPath:
-    """Pure ASGI middleware: ``/sparql`` requests go straight to the endpoint.
+def fast_params(raw: bytes) -> tuple[str, str | None, str | None] | None:
+    """``(query, format, timeout)`` of a query string, or None when it holds anything else (another
+    parameter, a second ``query``, no query). Decodes as ``parse_qsl(raw.decode("latin-1"),
+    keep_blank_values=True)`` does, without its per-call overhead; ``format`` is the first of
+    ``format``/``output``, ``timeout`` the last one given."""
+    query = fmt = timeout_text = None
+    for part in raw.decode("latin-1").split("&"):
+        if not part:
+            continue
+        k, _, v = part.partition("=")
+        if "%" in k or "+" in k:
+            k = unquote_plus(k)
+        if k not in _FAST_PARAMS:
+            return None
+        if "%" in v or "+" in v:
+            v = unquote_plus(v)
+        if k == "query":
+            if query is not None:
+                return None
+            query = v
+        elif k == "timeout":
+            timeout_text = v
+        elif fmt is None:
+            fmt = v
+    if query is None:
+        return None
+    return query, fmt, timeout_text
 
-    Installed outermost by the app factory, so the endpoint's hot path skips the
-    router and the other modules' middlewares (a ``BaseHTTPMiddleware`` alone
-    costs several hundred microseconds per request). Errors still reach
-    Starlette's ServerErrorMiddleware (500).
 
-    The hottest path is raw ASGI (no Starlette Request or Response): a ``GET`` whose
-    parameters are only ``query``, ``format``/``output`` and ``timeout``, whose query the
-    guard proved bounded (``guard.Bound``), is answered by the executor's in-process fast
-    path (``run_bounded``: same time limit, result caps and read-only snapshot as every
-    query). Anything else, or a query the fast path declines, takes the full handler
-    (:meth:`SparqlEndpoint.handle`) exactly as before.
-    """
+class SparqlRoute:
+    """Pure ASGI middleware: every ``/sparql`` request goes straight to the endpoint's handler
+    (no router, no inner middleware: a ``BaseHTTPMiddleware`` alone costs several hundred
+    microseconds per request). Installed inside the security headers and Starlette's
+    ServerErrorMiddleware (500), behind :class:`SparqlFastPath`."""
 
     def __init__(self, app, endpoint: "SparqlEndpoint"):
         self.app = app
         self.endpoint = endpoint
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and scope["path"] in ("/sparql", "/sparql/"):
-            if scope["method"] == "GET" and scope["query_string"]:
-                try:
-                    answer = self._fast(scope)
-                except RegistryError as e:
-                    await refuse(e)(scope, receive, send)
-                    return
-                if answer is not None:
-                    media, body = answer
-                    if media.startswith("text/") and "charset" not in media:  # as Starlette's Response
-                        media += "; charset=utf-8"
-                    await send({"type": "http.response.start", "status": 200,
-                                "headers": [(b"content-type", media.encode()),
-                                            (b"content-length", str(len(body)).encode()), *_FAST_CORS]})
-                    await send({"type": "http.response.body", "body": body})
-                    return
+        if scope["type"] == "http" and scope["path"] in _PATHS:
             response = await self.endpoint.handle(Request(scope, receive))
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
-    def _fast(self, scope) -> tuple[str, bytes] | None:
+
+class SparqlFastPath:
+    """The outermost ASGI layer of the app (``registry/app.py`` wraps the whole middleware stack
+    in it): plain bounded ``GET /sparql`` queries are answered here, in raw ASGI, before any other
+    middleware runs; everything else passes on to the app unchanged.
+
+    A ``GET`` whose parameters are only ``query``, ``format``/``output`` and ``timeout`` is
+    looked up first in the result cache (``cache.py``: keyed by the raw query string, the raw
+    ``Accept`` header and the published store generation; one ``stat`` per request). A miss
+    whose query the guard proved bounded (``guard.Bound``) is answered by the executor's
+    in-process fast path (``run_bounded``: same time limit, result caps and read-only snapshot
+    as every query) and, if it succeeded, stored. Anything else, or a query the fast path
+    declines, goes to the app (then :class:`SparqlRoute` and the full handler,
+    :meth:`SparqlEndpoint.handle`) exactly as before.
+
+    Being outermost, this layer sends the security headers of ``registry/security.py`` itself
+    (fixed bytes, stored with each cached answer); a refusal of the fast path is sent through
+    :class:`~registry.security.SecurityHeaders`; an unexpected error in it falls back to the app
+    (whose ServerErrorMiddleware answers 500 if the full handler fails too).
+    """
+
+    def __init__(self, app, endpoint: "SparqlEndpoint"):
+        self.app = app
+        self.endpoint = endpoint
+        self.cache = ResultCache(endpoint.settings.sparql_cache_bytes)
+
+    async def __call__(self, scope, receive, send):
+        if (scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in _PATHS
+                and scope["query_string"]):
+            snapshot = self.endpoint.executor.snapshot()
+            if snapshot is not None:
+                qs = scope["query_string"]
+                accept = None
+                for name, value in scope["headers"]:
+                    if name == b"accept":
+                        accept = value
+                        break
+                cache = self.cache
+                key = (qs, accept)
+                if cache:
+                    hit = cache.get(snapshot[0], key)
+                    if hit is not None:
+                        await send(hit[0])
+                        await send(hit[1])
+                        return
+                try:
+                    answer = self._fast(qs, accept, snapshot)
+                except RegistryError as e:
+                    await SecurityHeaders(refuse(e))(scope, receive, send)
+                    return
+                except Exception:  # a bug here must not cost the answer: the full handler runs the query
+                    log.exception("SPARQL fast path failed; the query goes to the full handler")
+                    answer = None
+                if answer is not None:
+                    media, body = answer
+                    if media.startswith("text/") and "charset" not in media:  # as Starlette's Response
+                        media += "; charset=utf-8"
+                    start = {"type": "http.response.start", "status": 200,
+                             "headers": [(b"content-type", media.encode()),
+                                         (b"content-length", str(len(body)).encode()), *_FAST_CORS, *_SECURITY]}
+                    message = {"type": "http.response.body", "body": body}
+                    if cache:
+                        cache.put(snapshot[0], key, (start, message), len(body))
+                    await send(start)
+                    await send(message)
+                    return
+        await self.app(scope, receive, send)
+
+    def _fast(self, qs: bytes, accept_raw: bytes | None, snapshot) -> tuple[str, bytes] | None:
         """``(media type, body)`` from the fast path, or None: the full handler decides."""
         ep = self.endpoint
         s = ep.settings
-        query = fmt = timeout_text = None
-        for k, v in parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True):
-            if k not in _FAST_PARAMS:
-                return None
-            if k == "query":
-                if query is not None:
-                    return None
-                query = v
-            elif k == "timeout":
-                timeout_text = v
-            elif fmt is None:
-                fmt = v
-        if query is None or not query.strip() or len(query) * 4 > s.sparql_max_query_bytes and \
+        params = fast_params(qs)
+        if params is None:
+            return None
+        query, fmt, timeout_text = params
+        if not query.strip() or len(query) * 4 > s.sparql_max_query_bytes and \
                 len(query.encode("utf-8")) > s.sparql_max_query_bytes:
             return None
         timeout = s.sparql_timeout
@@ -363,11 +435,7 @@ class SparqlFastPath:
             return None  # the full handler refuses it
         if analysis.bound is None:
             return None
-        accept = None
-        for name, value in scope["headers"]:
-            if name == b"accept":
-                accept = value.decode("latin-1")
-                break
+        accept = None if accept_raw is None else accept_raw.decode("latin-1")
         if wants_html(accept, fmt):
             return None  # a browser: the full handler shows the HTML result page
         try:
@@ -376,4 +444,4 @@ class SparqlFastPath:
             return None
         job = QueryJob(query, None, None, rf, gf, s.sparql_max_results, s.sparql_max_result_bytes, None,
                        base_iri=ep.base_iri)
-        return ep.executor.run_bounded(job, analysis.bound, timeout)
+        return ep.executor.run_bounded(job, analysis.bound, timeout, snapshot)

@@ -193,3 +193,17 @@ def test_not_acceptable_and_bad_format_answer_as_before(store):
         r = get(c, point(SMALL), headers={"accept": "text/turtle"})
         assert r.status_code == 406
         assert get(c, point(SMALL), format="nonsense").status_code == 400
+
+
+@pytest.mark.parametrize("modifier", ["", " ORDER BY ?p", " LIMIT 20 OFFSET 1"])
+def test_counted_and_streamed_bounds_both_decline_past_the_bound(store, modifier):
+    """Streamed (no modifier: the serialisation stops past the bound) and counted (ORDER BY,
+    OFFSET: the subject's quads are counted in Rust first) bounds decline alike."""
+    assert guard.analyse(point(BIG) + modifier).bound.streamed is (modifier == "")
+    with client(store, sparql_fast_max_triples=10) as (c, executor):
+        assert get(c, point(SMALL) + modifier).status_code == 200
+        with frozen(executor):
+            assert get(c, point(SMALL) + modifier).status_code == 200  # 3 quads: in process
+            assert get(c, point(BIG) + modifier).status_code == 503  # 40 quads > 10: a (frozen) worker
+        expected = 40 if modifier != " LIMIT 20 OFFSET 1" else 20
+        assert len(get(c, point(BIG) + modifier).json()["results"]["bindings"]) == expected
