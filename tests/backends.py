@@ -22,12 +22,11 @@ import atexit
 import shutil
 import tempfile
 import threading
-import warnings
 from pathlib import Path
 
 from registry.store import GraphWrite, RegistryStore
 from registry.store.embedded import EmbeddedStore
-from registry.store.remote import RemoteStore, StoreTimeoutError
+from registry.store.remote import RemoteStore
 
 try:  # imported as ``backends`` (tests/ on sys.path, as pytest does) or as ``tests.backends``
     from servers import Server, start_oxigraph, start_virtuoso
@@ -57,15 +56,6 @@ def backend_server(kind: str) -> Server:
         return server
 
 
-def restart_server(kind: str) -> Server:
-    """Stop the session's server of ``kind`` and start a fresh one."""
-    with _lock:
-        server = _servers.pop(kind, None)
-        if server is not None:
-            server.stop()
-    return backend_server(kind)
-
-
 def remote_store(kind: str, **options) -> RemoteStore:
     """A RemoteStore on the session's server of ``kind`` (not emptied)."""
     server = backend_server(kind)
@@ -78,19 +68,7 @@ def open_backend(kind: str, tmp_path: Path) -> RegistryStore:
         return EmbeddedStore(tmp_path / "store")
     if kind in _STARTERS:
         store = remote_store(kind)
-        try:
-            names = store.graph_names()
-        except StoreTimeoutError as e:
-            if kind != "virtuoso":
-                raise
-            # Observed in long sessions only (not reproduced in isolation): Virtuoso 7.2 starts
-            # answering every query with "SR171: Transaction timed out" and does not recover.
-            # Restart it rather than fail every later test; the warning shows in the summary.
-            warnings.warn(f"Virtuoso test server stuck ({e}); restarted with a fresh database")
-            store.close()
-            restart_server(kind)
-            store = remote_store(kind)
-            names = store.graph_names()
+        names = store.graph_names()
         if names:
             store.write(GraphWrite(drop=names))
         if store.graph_names():

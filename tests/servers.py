@@ -138,7 +138,7 @@ def start_oxigraph(folder: Path, *, timeout: float = 30, query_timeout: int = SE
     return Server("oxigraph-server", base + "/query", base + "/update", base + "/store", proc, folder, log)
 
 
-def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
+def virtuoso_ini(folder: Path, sql_port: int, http_port: int, query_timeout: int = SERVER_QUERY_TIMEOUT) -> str:
     """The stock virtuoso.ini with the database in ``folder`` and both ports on 127.0.0.1."""
     cp = configparser.RawConfigParser(strict=False, inline_comment_prefixes=(";",))
     cp.optionxform = str  # keep the key case Virtuoso expects
@@ -167,7 +167,7 @@ def virtuoso_ini(folder: Path, sql_port: int, http_port: int) -> str:
     # the stock ini silently truncates results at 10,000 rows: raise it so that
     # graph dumps and large listings are complete (see docs/deployment.md)
     cp["SPARQL"]["ResultSetMaxRows"] = "1000000"
-    cp["SPARQL"]["MaxQueryExecutionTime"] = str(SERVER_QUERY_TIMEOUT)
+    cp["SPARQL"]["MaxQueryExecutionTime"] = str(query_timeout)
     # no refusal by estimated cost (its estimates are rough); queries are bounded by time instead
     cp["SPARQL"]["MaxQueryCostEstimationTime"] = "0"
     # no plugins: the wiki hosting modules are not needed
@@ -213,7 +213,7 @@ def virtuoso_setup_sql(http_base: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def start_virtuoso(folder: Path, *, timeout: float = 90) -> Server:
+def start_virtuoso(folder: Path, *, timeout: float = 90, query_timeout: int = SERVER_QUERY_TIMEOUT) -> Server:
     """Virtuoso 7.2 over a throwaway ``folder`` on free loopback ports.
 
     Reads go to the anonymous ``/sparql`` endpoint (read-only), writes to the
@@ -227,7 +227,7 @@ def start_virtuoso(folder: Path, *, timeout: float = 90) -> Server:
     folder.mkdir(parents=True, exist_ok=True)
     sql_port, http_port = free_port(), free_port()
     ini = folder / "virtuoso.ini"
-    ini.write_text(virtuoso_ini(folder, sql_port, http_port))
+    ini.write_text(virtuoso_ini(folder, sql_port, http_port, query_timeout))
     log = folder / "virtuoso.log"
     log.touch()
     stdout = folder / "virtuoso.stdout"

@@ -299,7 +299,7 @@ def _patch_groups(groups: Mapping, affected: set[str], old_of: Mapping, new_of: 
 def _only_in(store, subjects: set[str], graphs: set[str]) -> bool:
     """Whether every one of ``subjects`` is described by ``graphs`` only."""
     values = " ".join(str(ox.NamedNode(s)) for s in subjects)
-    rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}")
+    rows = store.query(f"SELECT DISTINCT ?g WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p [] }} }}")
     return all(row[0].value in graphs for row in rows)
 
 

@@ -122,7 +122,7 @@ class StatsCache:
             triples = int(self.store.select(
                 "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
             graphs = int(self.store.select(
-                "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")[0]["n"].value)
+                "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p [] } }")[0]["n"].value)
             entities = int(self.store.select(_ENTITIES_QUERY)[0]["n"].value)
             mod = self.store.select(_MODIFIED_QUERY)
             modified = mod[0].get("m") if mod else None
