@@ -120,6 +120,57 @@ class _HeadDeadline:
         self.transport.close()
 
 
+class _HeadWithBody:
+    """The transport a uvicorn response cycle writes to: its first write (the response head) is held
+    and sent together with the next one (the first piece of the body), as one ``send``.
+
+    uvicorn writes a response's status line and headers, then its body, as two writes: two system
+    calls and two packets for every small answer (a SPARQL point lookup, a cached answer). Holding
+    the head costs nothing a client can see, since it cannot act on a head without the body that
+    always follows it (the ASGI protocol requires a body message, possibly empty; HEAD answers, which
+    uvicorn sends without a body write, are not wrapped). Everything else
+    (``close``, ``is_closing``, flow control, extra info) is the real transport's; ``close`` and
+    ``abort`` send a held head first, so an error answer is never lost.
+    """
+
+    __slots__ = ("_transport", "_head", "_first")
+
+    def __init__(self, transport) -> None:
+        self._transport = transport
+        self._head = None
+        self._first = True
+
+    def write(self, data) -> None:
+        if self._first:
+            if data[:13] == b"HTTP/1.1 100 ":  # "100 Continue" goes out at once: the client waits for it
+                self._transport.write(data)
+                return
+            self._first = False
+            self._head = bytes(data)
+            return
+        head = self._head
+        if head is not None:
+            self._head = None
+            data = head + data
+        self._transport.write(data)
+
+    def _release(self) -> None:
+        head, self._head = self._head, None
+        if head is not None and not self._transport.is_closing():
+            self._transport.write(head)
+
+    def close(self) -> None:
+        self._release()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self._head = None
+        self._transport.abort()
+
+    def __getattr__(self, name):
+        return getattr(self._transport, name)
+
+
 def _protocols():
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -168,6 +219,10 @@ def _protocols():
             self._head_begun = False
             self._head_resets += 1
             super().on_headers_complete()
+            cycle = self.cycle
+            # head + body in one send (not for HEAD: uvicorn writes no body for it, so nothing would follow)
+            if cycle is not None and cycle.transport is self.transport and cycle.scope["method"] != "HEAD":
+                cycle.transport = _HeadWithBody(self.transport)
 
         def on_message_complete(self) -> None:
             super().on_message_complete()
