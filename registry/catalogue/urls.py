@@ -22,7 +22,7 @@ def quote(path: str, safe: str = "/") -> str:
     return _quote(path, safe=safe)
 
 _UNIT_PART = re.compile(r"^(unit/[^/]+)/(outcome/[^/]+|credit)$")
-_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`]')
+_BAD_IRI_CHARS = re.compile(r'[\s<>"{}|\\^`\x00-\x1f\x7f]')  # RFC 3987: no controls, spaces or these delimiters
 
 # --- the link policy ------------------------------------------------------------------------
 #: URI schemes the catalogue links to. Anything else (javascript:, data:, vbscript:, file:, urn:, …)
