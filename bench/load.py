@@ -166,6 +166,8 @@ def main(argv=None) -> None:
     ap.add_argument("--nq", action="store_true", help="also time oxigraph load of the per-item N-Quads")
     ap.add_argument("--max-rss-gb", type=float, default=12.0, help="stop a loader whose memory passes this")
     ap.add_argument("--work", help="folder for the stores (default: a temporary folder, removed after)")
+    ap.add_argument("--keep", action="store_true",
+                    help="with --work: keep the last run's stores there (work/ours-N, work/oxigraph-N) to serve them")
     args = ap.parse_args(argv)
     work = Path(args.work) if args.work else Path(tempfile.mkdtemp(prefix="registry-load-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -177,7 +179,7 @@ def main(argv=None) -> None:
             print(f"=== {n} units: {ttl} ({ttl.stat().st_size / 1e6:.0f} MB, {triples_of(ttl):,} triples) ===",
                   flush=True)
             r = compare_loads(n, ttl, work, repeat, args.nq, args.seed, args.max_rss_gb,
-                              say=lambda m: print(m, flush=True))
+                              say=lambda m: print(m, flush=True), keep=args.keep and bool(args.work))
             r.update(units=n, triples=triples_of(ttl), file=str(ttl))
             DATA.mkdir(parents=True, exist_ok=True)
             (DATA / f"results-load-{n}.json").write_text(json.dumps(r, indent=2))
