@@ -153,5 +153,156 @@ def render_page(template: str, *, lang: str, urls=None, **context) -> str:
         from ..namespaces import BASE
 
         urls = LiveUrls(IriMap(BASE), lang)
+    t, T = i18n.translator(lang), i18n.table(lang)
+    if template == "unit.html":  # body in Python (see "the unit page in Python" below)
+        p = context["p"]
+        context["unit_title"] = unit_title(p)
+        context["unit_content"] = unit_content(p, urls, lang, T, t)
     return environment().get_template(template).render(
-        lang=lang, t=i18n.translator(lang), T=i18n.table(lang), u=urls, static_site=urls.static, **context)
+        lang=lang, t=t, T=T, u=urls, static_site=urls.static, **context)
+
+
+# --- the unit page in Python -------------------------------------------------------------------
+#
+# Unit pages are ~90 % of a static build's pages; rendering their body through Jinja was the
+# largest single cost of ``registry build-site``. Their title and content are written here, once,
+# for the live server and the static build alike (``site/templates/unit.html`` only places them in
+# ``layout.html``, which stays the frame of every page). Every value is escaped exactly as Jinja's
+# autoescape would (``_fast_escape``: ``None`` shows as "None", ``Markup`` is kept as it is), and all
+# facts come from the view model ``p`` (``pages.unit_page``) and the link builder ``u``, so what a
+# page reads is recorded as before (``build.track``). The whitespace is that of the former template
+# (``trim_blocks``/``lstrip_blocks``); tests/site/test_unit_renderer.py compares it with a Jinja
+# rendering of that template.
+
+def unit_title(p) -> Markup:
+    """``{% block title %}`` of a unit page: code and title text."""
+    return _new_str(Markup, f"{_fast_escape(p.get('code'))} {_fast_escape(p['title'][0])}")
+
+
+def unit_content(p, u, lang: str, T: dict, t) -> Markup:
+    """``{% block content %}`` of a unit page."""
+    e = _fast_escape
+    lbl, ref = u.lbl, u.ref
+    g = p.get
+    code = e(g("code"))
+    title = p["title"]
+    title_html = lbl(title)
+    standard, area, level, credit = g("standard"), g("area"), g("level"), g("credit")
+    status, version, banner = g("status"), g("version"), g("banner")
+    out = ['<article class="unit" aria-labelledby="unit-title">\n<header class="page-head">\n  <p class="kind">',
+           e(T["type.Unit"])]
+    if standard:
+        out += [" · ", e(ref(standard))]
+    out += ['</p>\n  <h1 id="unit-title"><span class="code">', code, '</span> ', e(title_html), '</h1>\n']
+    for x in g("labels"):
+        if x != title:
+            out += ['<p class="other-label">', e(lbl(x)), '</p>']
+    alt = g("alt")
+    if alt:
+        sep = e("、" if lang == "zh" else ", ")
+        out += ['<p class="alt-labels">', e(T["field.alt_labels"]), ': ',
+                sep.join(e(lbl(a)) for a in alt), '</p>']
+    out.append('  <p class="head-status">')
+    if status:
+        out.append(e(u.badge(status.key, status.label)))
+    if version:
+        out += [' <span class="muted">', e(T["field.version"]), ' ', e(version), '</span>']
+    if level:
+        lab = level.label
+        out += ['<a class="pill"', e(u.href(level.iri)), '><span lang="', e(lab[1]), '">', e(lab[0]), '</span></a>']
+    if credit:
+        out += ['<span class="pill">', e(credit.amount), ' ', e(T["unit.credits"]), '</span>']
+    out.append('</p>\n</header>\n')
+    if banner:
+        out += ['<div class="banner banner-', e(banner.key), '" role="note">\n  <strong>',
+                e(t("status.banner." + str(banner.key))), '</strong>\n']
+        if banner.successor:
+            out += [e(T["status.successor"]), ' ', e(ref(banner.successor))]
+        out.append('</div>\n')
+    out += ['<div class="layout-2">\n<div class="main-col">\n<section aria-labelledby="h-template">\n'
+            '<h2 id="h-template">', e(T["unit.template"]), '</h2>\n<table class="template">\n  <tbody>\n'
+            '    <tr><th scope="row">', e(T["field.name"]), '</th><td>', e(title_html), '</td></tr>\n'
+            '    <tr><th scope="row">', e(T["field.code"]), '</th><td><span class="code">', code, '</span></td></tr>\n'
+            '    <tr><th scope="row">', e(T["field.range"]), '</th><td>', e(lbl(g("range"))), '</td></tr>\n'
+            '    <tr><th scope="row">', e(T["field.level"]), '</th><td>']
+    if level:
+        out.append(e(ref(level, code=False)))
+    out += ['</td></tr>\n    <tr id="credit"><th scope="row">', e(T["field.credit"]), '</th><td>']
+    if credit:
+        out += ['<strong>', e(credit.amount), '</strong>']
+        if credit.system:
+            out += [' (', e(ref(credit.system, code=False)), ')']
+        if credit.hours:
+            out += ['; ', e(T["field.hours"]), ' ', e(credit.hours)]
+    out += ['</td></tr>\n    <tr><th scope="row">', e(T["field.competency"]), '</th><td>', e(lbl(g("competency"))),
+            '</td></tr>\n    <tr><th scope="row">', e(T["field.criteria"]), '</th><td>']
+    criteria = g("criteria")
+    if criteria:
+        out.append('<ul>')
+        for c in criteria:
+            out += ['<li>', e(lbl(c)), '</li>']
+        out.append('</ul>')
+    out += ['</td></tr>\n    <tr><th scope="row">', e(T["field.remarks"]), '</th><td>']
+    for r in g("remarks"):
+        out += ['<p>', e(lbl(r)), '</p>']
+    out += ['</td></tr>\n  </tbody>\n</table>\n</section>\n<section aria-labelledby="h-outcomes">\n'
+            '<h2 id="h-outcomes">', e(T["field.outcomes"]), '</h2>\n<ol class="outcomes">\n']
+    for o in g("outcomes"):
+        out.append('  <li')
+        if o.anchor:
+            out += [' id="', e(o.anchor), '"']
+        out += ['>', e(lbl(o.label))]
+        if o.dimension:
+            out += [' <span class="tag">', e(ref(o.dimension, code=False)), '</span>']
+        out.append('</li>\n')
+    out.append('</ol>\n</section>\n</div>\n<aside class="side-col">\n<dl class="facts">\n')
+    if standard:
+        out += ['<div><dt>', e(T["field.standard"]), '</dt><dd>', e(ref(standard)), '</dd></div>']
+    if area:
+        out += ['<div><dt>', e(T["field.area"]), '</dt><dd>', e(ref(area)), '</dd></div>']
+    out += ['  <div><dt>', e(T["field.code"]), '</dt><dd><span class="code">', code, '</span></dd></div>\n']
+    if status:
+        out += ['<div><dt>', e(T["field.status"]), '</dt><dd>', e(u.badge(status.key, status.label)), '</dd></div>']
+    if version:
+        out += ['<div><dt>', e(T["field.version"]), '</dt><dd>', e(version), '</dd></div>']
+    for key in ("issued", "modified"):
+        d = g(key)
+        if d:
+            d = e(d)
+            out += ['<div><dt>', e(T["field." + key]), '</dt><dd><time datetime="', d, '">', d, '</time></dd></div>']
+    from .urls import href_attr
+    for s in g("sources"):
+        out += ['<div><dt>', e(T["field.source"]), '</dt><dd><a', e(href_attr(s)), ' rel="external">', e(s),
+                '</a></dd></div>']
+    out += ['  <div><dt>', e(T["field.iri"]), '</dt><dd><code class="iri">', e(g("iri")), '</code></dd></div>\n</dl>\n']
+    out.append(recognition_html(p, u, t))
+    out += ['<h2 class="h-small">', e(T["download"]), '</h2>\n', e(u.downloads(g("iri"), T["download"])),
+            '\n</aside>\n</div>\n</article>\n']
+    return _new_str(Markup, "".join(out))
+
+
+def recognition_html(p, u, t) -> str:
+    """``_recognition.html`` as the unit page includes it (the other pages include the template)."""
+    rec = p.get("recognition")
+    if not rec:
+        return ""
+    e = _fast_escape
+    ref = u.ref
+    rb, cf = rec.recognised_by, rec.counts_for
+    out = ['<section class="recognition" id="recognition" aria-labelledby="recognition-h">\n'
+           '  <h2 id="recognition-h">', e(t("recognition.title")), '</h2>\n']
+    if not rb and not cf:
+        out += ['<p class="muted">', e(t("recognition.none")), '</p>']
+    for rows, head, col, code in ((rb, "recognition.recognised_by", "recognition.from", False),
+                                  (cf, "recognition.counts_for", "recognition.to", True)):
+        if not rows:
+            continue
+        out += ['  <h3 class="h-small">', e(t(head)), '</h3>\n'
+                '  <table class="data"><thead><tr><th scope="col">', e(t("recognition.rule")),
+                '</th><th scope="col">', e(t(col)), '</th></tr></thead>\n  <tbody>']
+        for r in rows:
+            out += ['<tr><td>', e(ref(r, True)), '</td><td>', ", ".join(e(ref(x, code)) for x in r.others),
+                    '</td></tr>']
+        out.append('</tbody></table>\n')
+    out.append('</section>\n')
+    return "".join(out)
