@@ -7,6 +7,7 @@ show the same thing. Other modules (e.g. the workflow's history pages) extend
 
 from __future__ import annotations
 
+import re
 import types
 from functools import lru_cache
 
@@ -158,8 +159,106 @@ def render_page(template: str, *, lang: str, urls=None, **context) -> str:
         p = context["p"]
         context["unit_title"] = unit_title(p)
         context["unit_content"] = unit_content(p, urls, lang, T, t)
+        html = _framed(template, lang, urls, t, T, context)
+        if html is not None:
+            return html
     return environment().get_template(template).render(
         lang=lang, t=t, T=T, u=urls, static_site=urls.static, **context)
+
+
+# --- layout.html as a frame with holes ------------------------------------------------------------
+#
+# layout.html around a unit page costs more than the page's content. Its output depends on the
+# page only through a few values: the title and content blocks, the embedded JSON-LD, the
+# alternate links, the breadcrumbs and the language switch link. So layout.html is rendered by
+# Jinja once per *shape* (language, folder depth, kind of link builder, number and media types of
+# the alternates, which breadcrumbs have a link and a language-tagged label, whether there is
+# JSON-LD) with placeholders for those values; each page then fills the holes with its values,
+# escaped as the template would escape them. Anything the frame cannot reproduce exactly (another
+# context key, a link ``safe_href`` refuses) is rendered by Jinja as before. layout.html stays the
+# one definition of the frame.
+
+_HOLE = re.compile("\ue000(\\w+)\ue001")
+_FRAMES: dict = {}
+_FRAME_KEYS = frozenset({"p", "kind", "here", "crumbs", "alternates", "jsonld", "unit_title", "unit_content"})
+
+
+def _hole(name: str) -> str:
+    return f"\ue000{name}\ue001"
+
+
+class _SwitchProxy:
+    """The page's link builder, except that the language switch link is a hole."""
+
+    def __init__(self, urls):
+        self._urls = urls
+
+    def __getattr__(self, name):
+        return getattr(self._urls, name)
+
+    def switch_lang(self, path, query, lang):
+        return _hole("switch")
+
+
+def _framed(template: str, lang: str, urls, t, T, context: dict) -> str | None:
+    from .urls import safe_href
+
+    if not context.keys() <= _FRAME_KEYS:
+        return None
+    alternates = context.get("alternates") or []
+    crumbs = context.get("crumbs") or []
+    jsonld = context.get("jsonld")
+    values = {"title": context["unit_title"], "content": context["unit_content"]}
+    alt_shape = []
+    for i, alt in enumerate(alternates):
+        if len(alt) != 2:
+            return None
+        h = safe_href(alt[0])
+        if h is None:
+            return None
+        values[f"a{i}"] = _fast_escape(h)
+        values[f"m{i}"] = _fast_escape(alt[1])
+        alt_shape.append(alt[1])
+    crumb_shape = []
+    for i, c in enumerate(crumbs):
+        if not isinstance(c, dict):
+            return None
+        href, label = c.get("href"), c.get("label")
+        if href:
+            h = safe_href(href)
+            if h is None:
+                return None
+            values[f"h{i}"] = _fast_escape(h)
+        if isinstance(label, str):
+            values[f"l{i}"] = _fast_escape(label)
+        elif isinstance(label, tuple) and len(label) == 2:
+            values[f"l{i}t"], values[f"l{i}g"] = _fast_escape(label[0]), _fast_escape(label[1])
+        else:
+            return None
+        crumb_shape.append((bool(href), isinstance(label, str)))
+    if jsonld:
+        values["jsonld"] = _ld(jsonld)
+    key = (template, type(urls), lang, urls.static, urls.up, urls.root_up, context.get("kind"),
+           "here" in context, tuple(alt_shape), tuple(crumb_shape), bool(jsonld))
+    parts = _FRAMES.get(key)
+    if parts is None:
+        hole = lambda n: Markup(_hole(n))  # noqa: E731
+        frame_ctx = {k: v for k, v in context.items() if k in ("kind", "here", "p")}
+        frame_ctx["unit_title"], frame_ctx["unit_content"] = hole("title"), hole("content")
+        frame_ctx["alternates"] = [(_hole(f"a{i}"), _hole(f"m{i}")) for i in range(len(alt_shape))]
+        frame_ctx["crumbs"] = [
+            {"href": _hole(f"h{i}") if has_href else None,
+             "label": _hole(f"l{i}") if is_str else (_hole(f"l{i}t"), _hole(f"l{i}g"))}
+            for i, (has_href, is_str) in enumerate(crumb_shape)]
+        frame_ctx["jsonld"] = hole("jsonld") if jsonld else jsonld
+        html = environment().get_template(template).render(
+            lang=lang, t=t, T=T, u=_SwitchProxy(urls), static_site=urls.static, **frame_ctx)
+        parts = _FRAMES[key] = _HOLE.split(html)
+    values["switch"] = _fast_escape(urls.switch_lang(context.get("here", ""), {}, "en" if lang == "zh" else "zh"))
+    out = parts[:]
+    for i in range(1, len(out), 2):
+        out[i] = values[out[i]]
+    return "".join(out)
 
 
 # --- the unit page in Python -------------------------------------------------------------------
