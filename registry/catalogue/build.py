@@ -207,6 +207,9 @@ class Job:
 _STATE: dict = {}
 
 
+_CREATE = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+
+
 class Output:
     """The output folder and its manifest (``.build-manifest.json``: every file the build wrote, with a
     hash of its content, and what each item's pages read, see "dependency tracking" above). A file
@@ -236,16 +239,23 @@ class Output:
         self.written = 0
         self.current: dict[str, str] | None = None  # the files of the item being rendered
 
-    def write(self, path: Path, data: bytes) -> None:
-        name = str(path)[self.prefix:]
+    def write(self, path: Path | str, data: bytes) -> None:
+        path = os.fspath(path)
+        name = path[self.prefix:]
         digest = hashlib.blake2b(data, digest_size=16).hexdigest()
         self.new[name] = digest
         if self.current is not None:
             self.current[name] = digest
-        if self.old.get(name) == digest and path.is_file():
+        if self.old.get(name) == digest and os.path.isfile(path):
             return
-        with open(path, "wb") as f:
-            f.write(data)
+        # os-level calls: same file as open(path, "wb").write(data), minus io's buffer objects
+        fd = os.open(path, _CREATE, 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
         self.written += 1
 
     def finish(self, *, generation: int = 0, code: str = "", settings: str = "", jobs: dict | None = None,
@@ -298,6 +308,7 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int, di
     output.new, output.written = {}, 0
     site: SiteData = st["site"]
     out: Path = st["out"]
+    out_s = os.fspath(out)
     iris: IriMap = st["iris"]
     langs: list[str] = st["langs"]
     default_lang: str = st["default_lang"]
@@ -336,12 +347,12 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int, di
                     data = jsonld_text.encode("utf-8")
                 else:
                     data = rdf.serialize(rdf_triples, mt, main=job.iri, context_url=context_url)
-                _write(out / StaticUrls.file_of(path, fmt=suffix), data)
+                _write(f"{out_s}/{StaticUrls.file_of(path, fmt=suffix)}", data)
                 n_data += 1
                 n_bytes += len(data)
         for lang in langs:
             v, t = views[lang], ts[lang]
-            root = out if lang == default_lang else out / lang
+            root = out_s if lang == default_lang else f"{out_s}/{lang}"
             for page_no in range(1, job.pages + 1):
                 urls = StaticUrls(iris, lang, path, default_lang=default_lang, current_page=page_no,
                                   data_files=formats)
@@ -350,7 +361,7 @@ def _render_jobs(indexes: list[int]) -> tuple[int, int, int, dict, dict, int, di
                                    embed_jsonld=False)
                 ctx["jsonld"] = jsonld_html
                 html = render_page(TEMPLATES[job.kind], lang=lang, urls=urls, **ctx).encode("utf-8")
-                _write(root / StaticUrls.file_of(path, page=page_no), html)
+                _write(f"{root}/{StaticUrls.file_of(path, page=page_no)}", html)
                 n_pages += 1
                 n_bytes += len(html)
                 by_kind[job.kind] = by_kind.get(job.kind, 0) + 1

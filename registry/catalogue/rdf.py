@@ -178,8 +178,8 @@ def compact_jsonld(triples: Sequence[ox.Triple], main: str | None, context_url: 
     return {"@context": context_url, "@graph": nodes}
 
 
-def _sort_key(v) -> str:
-    return json.dumps(v, ensure_ascii=False, sort_keys=True)
+#: what ``json.dumps(v, ensure_ascii=False, sort_keys=True)`` uses, built once (the sort key of values)
+_sort_key = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def serialize(triples: Sequence[ox.Triple], media_type: str, *, main: str | None, context_url: str,

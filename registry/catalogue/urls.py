@@ -173,6 +173,11 @@ class LiveUrls(Urls):
         return "/" + quote(path, safe="/-_.~") + "?" + urlencode(q, doseq=True)
 
 
+#: ``StaticUrls.iri`` answers (cleared when ``StaticUrls.known`` changes or it grows past the bound)
+_LINKS: dict = {"known": None, "map": {}}
+_LINKS_MAX = 100_000
+
+
 class StaticUrls(Urls):
     """Links relative to the page being written, for the static build.
 
@@ -207,17 +212,50 @@ class StaticUrls(Urls):
         return f"{name}.{fmt or 'html'}"
 
     def iri(self, iri: str, fmt: str | None = None) -> str | None:
+        # memoised per (IRI, format, folder depth, language tree): the same levels, standards, areas
+        # and code-list entries are linked from thousands of pages. The answer depends only on those
+        # and on ``known``; the membership test is repeated on a hit, so whoever records what a page
+        # reads (``build.track``) still sees it.
+        known = self.known
+        if known is not None and not isinstance(known, frozenset):
+            _LINKS["known"] = None  # a mutable set: nothing is memoised
+            return self._resolve(iri, fmt, known)[0]
+        cache = _LINKS["map"]
+        if _LINKS["known"] is not known or len(cache) > _LINKS_MAX:
+            cache = _LINKS["map"] = {}
+            _LINKS["known"] = known
+        key = (iri, fmt, self.up, self.root_up, self.iris.base)
+        hit = cache.get(key)
+        if hit is not None:
+            if hit[1] is not None:
+                hit[1] in known  # noqa: B015 (a recorded read, see above)
+            return hit[0]
+        hit = cache[key] = self._resolve(iri, fmt, known)
+        return hit[0]
+
+    def _resolve(self, iri: str, fmt: str | None, known) -> tuple[str | None, str | None]:
+        """(link, the path whose presence in ``known`` decided it, if one did)."""
+        checked = None
         path = self.iris.path_of(iri)
         if path is None:
-            return safe_href(iri)
-        m = _UNIT_PART.match(path)
-        if m and not fmt:  # parts of a unit are shown on the unit page
-            if self.known is not None and m.group(1) not in self.known:
-                return safe_href(iri)
-            return self.page(m.group(1)) + "#" + m.group(2).replace("/", "-")
-        if self.known is not None and path not in self.known:
-            return safe_href(iri)
-        return self.page(path, fmt=fmt)
+            url = safe_href(iri)
+        else:
+            m = _UNIT_PART.match(path)
+            if m and not fmt:  # parts of a unit are shown on the unit page
+                if known is not None:
+                    checked = m.group(1)
+                if known is not None and checked not in known:
+                    url = safe_href(iri)
+                else:
+                    url = self.page(m.group(1)) + "#" + m.group(2).replace("/", "-")
+            else:
+                if known is not None:
+                    checked = path
+                if known is not None and path not in known:
+                    url = safe_href(iri)
+                else:
+                    url = self.page(path, fmt=fmt)
+        return url, checked
 
     def page(self, path: str, *, fmt: str | None = None, page: int = 1, query: dict | None = None) -> str:
         if fmt:  # data files are written once, in the default-language tree
