@@ -129,12 +129,21 @@ def main(argv=None) -> None:
             for c in (1, 8):
                 for s in (ours, oxigraph):
                     f = fixed(s.url, qs[qname], c, args.requests)
+                    # only answers count: a 503 at the time limit is quick but no answer
+                    f["ok_rps"] = f["rps"] * (f["requests"] - f["non2xx"]) / f["requests"]
                     figures.setdefault(qname, {}).setdefault(str(c), {})[s.name] = f
-                    print(f"{qname:9s} c={c} {s.name:9s} {f['rps']:8.2f} req/s  p50 {f['p50_ms']:.0f} ms  "
-                          f"p99 {f['p99_ms']:.0f} ms  non-2xx {f['non2xx']}", flush=True)
+                    print(f"{qname:9s} c={c} {s.name:9s} {f['ok_rps']:8.2f} answers/s  p50 {f['p50_ms']:.0f} ms  "
+                          f"p99 {f['p99_ms']:.0f} ms  non-2xx {f['non2xx']} of {f['requests']}", flush=True)
                 r = figures[qname][str(c)]
-                print(f"  ours/Oxigraph {qname} c={c}: {r['ours']['rps'] / max(r['oxigraph']['rps'], 1e-9):.2f}"
+                print(f"  ours/Oxigraph {qname} c={c}: {r['ours']['ok_rps'] / max(r['oxigraph']['ok_rps'], 1e-9):.2f}"
                       + (" (target >= 2)" if qname == "paged" else ""), flush=True)
+            if result["checks"][qname]["same"] is not True:  # the first, cold run ran past the time limit:
+                try:  # check the answer once more, now that the store's pages are in the file cache
+                    result["checks"][qname]["same_after_runs"] = answer(ours.url, qs[qname]) == ref
+                except httpx.HTTPStatusError as e:
+                    result["checks"][qname]["same_after_runs"] = f"no: {e.response.status_code}"
+                print(f"check {qname} again after the runs: same answer: "
+                      f"{result['checks'][qname]['same_after_runs']}", flush=True)
         result["http"] = figures
         oxrss.stop_flag = True
         result["oxigraph_peak_rss_mb"] = oxrss.peak_mb
