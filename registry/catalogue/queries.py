@@ -52,6 +52,16 @@ def lit(term) -> tuple[str, str]:
     return term.value, (term.language or "")
 
 
+def _grouped(owner: dict[str, str], sort_key=None) -> dict[str, list[str]]:
+    """``{group: sorted members}`` of a ``{member: group}`` mapping."""
+    out: dict[str, list[str]] = defaultdict(list)
+    for member, group in owner.items():
+        out[group].append(member)
+    for members in out.values():
+        members.sort(key=sort_key)
+    return out
+
+
 @dataclass
 class SiteData:
     """What every page needs, from one bulk query each (rebuilt when the store generation changes)."""
@@ -128,28 +138,13 @@ class SiteData:
         return (self.notation.get(u, u), u)
 
     def _units_of_area(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for u, a in self.unit_area.items():
-            out[a].append(u)
-        for v in out.values():
-            v.sort(key=self.unit_sort_key)
-        return out
+        return _grouped(self.unit_area, self.unit_sort_key)
 
     def _units_of_level(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for u, lv in self.unit_level.items():
-            out[lv].append(u)
-        for v in out.values():
-            v.sort(key=self.unit_sort_key)
-        return out
+        return _grouped(self.unit_level, self.unit_sort_key)
 
     def _areas_of_standard(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = defaultdict(list)
-        for a, s in self.area_standard.items():
-            out[s].append(a)
-        for v in out.values():
-            v.sort()
-        return out
+        return _grouped(self.area_standard)
 
     def _dated_graphs(self) -> list[tuple[str, str]]:
         out = []
